@@ -1,0 +1,35 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Network filters: thin adapters over module_utils/_network.py.
+
+Documentation of each filter lives in the YAML file of the same name beside
+this one (networks_by_family.yml, invalid_networks.yml).
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.sovereign.cloud.plugins.module_utils import _network
+
+
+def networks_by_family(values):
+    if not isinstance(values, (list, tuple)):
+        raise AnsibleFilterError("networks_by_family expects a list of CIDR strings, got %s" % type(values).__name__)
+    try:
+        return _network.networks_by_family(values)
+    except ValueError as exc:
+        raise AnsibleFilterError("networks_by_family: %s" % exc) from exc
+
+
+def invalid_networks(values):
+    return _network.invalid_networks(values)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "networks_by_family": networks_by_family,
+            "invalid_networks": invalid_networks,
+        }

@@ -1,0 +1,81 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Network address helpers shared by this collection's plugins.
+
+Internal to sovereign.cloud: not a public API, may change without notice.
+Pure Python (standard library ``ipaddress`` only), so it is unit-tested
+without Ansible running and needs no ``netaddr`` on the controller.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def parse_network(value):
+    """Return the ``ipaddress`` network for a CIDR string or raise ValueError.
+
+    A bare address is read as a single-host network (/32 or /128). Host bits
+    set under the mask (``10.0.0.1/8``) are refused: it is almost always a
+    typo for a host address or a different network.
+    """
+    if not isinstance(value, str):
+        raise ValueError("expected a string in CIDR notation, got %s" % type(value).__name__)
+    text = value.strip()
+    if not text:
+        raise ValueError("empty string")
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError("not an IPv4 or IPv6 network in CIDR notation") from exc
+        raise ValueError("host bits set under the prefix length") from exc
+
+
+def invalid_networks(values):
+    """List the entries of ``values`` that are not valid networks.
+
+    Returns a list of ``{"value": ..., "reason": ...}`` so a caller can name
+    each bad entry and why; an empty list means every entry is valid.
+    """
+    if not isinstance(values, (list, tuple)):
+        return [{"value": values, "reason": "expected a list of CIDR strings"}]
+    problems = []
+    for value in values:
+        try:
+            parse_network(value)
+        except ValueError as exc:
+            problems.append({"value": value, "reason": str(exc)})
+    return problems
+
+
+def networks_by_family(values):
+    """Split networks into ``{"ipv4": [...], "ipv6": [...]}``, normalised.
+
+    Order is kept and duplicates are dropped, so templates render the same
+    text for the same input (idempotent files).
+    """
+    result = {"ipv4": [], "ipv6": []}
+    for value in values:
+        network = parse_network(value)
+        key = "ipv4" if network.version == 4 else "ipv6"
+        text = str(network)
+        if text not in result[key]:
+            result[key].append(text)
+    return result
+
+
+def address_in_networks(address, networks):
+    """True when ``address`` (an IP address string) lies in any of ``networks``."""
+    try:
+        ip = ipaddress.ip_address(str(address).strip())
+    except ValueError:
+        return False
+    for value in networks:
+        network = parse_network(value)
+        if ip.version == network.version and ip in network:
+            return True
+    return False

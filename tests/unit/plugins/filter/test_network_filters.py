@@ -1,0 +1,38 @@
+"""The filter and test plugins are thin adapters: check the wiring and errors."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.sovereign.cloud.plugins.filter import network as network_filters
+from ansible_collections.sovereign.cloud.plugins.test import in_networks as in_networks_test
+
+
+def test_filters_are_registered():
+    assert set(network_filters.FilterModule().filters()) == {"networks_by_family", "invalid_networks"}
+
+
+def test_networks_by_family_filter():
+    filters = network_filters.FilterModule().filters()
+    assert filters["networks_by_family"](["10.0.0.0/8"]) == {"ipv4": ["10.0.0.0/8"], "ipv6": []}
+
+
+def test_networks_by_family_filter_error_names_the_entry():
+    filters = network_filters.FilterModule().filters()
+    with pytest.raises(AnsibleFilterError, match="host bits"):
+        filters["networks_by_family"](["10.0.0.1/8"])
+    with pytest.raises(AnsibleFilterError, match="expects a list"):
+        filters["networks_by_family"]("10.0.0.0/8")
+
+
+def test_invalid_networks_filter():
+    filters = network_filters.FilterModule().filters()
+    assert filters["invalid_networks"](["x"])[0]["value"] == "x"
+
+
+def test_in_networks_test():
+    tests = in_networks_test.TestModule().tests()
+    assert tests["in_networks"]("10.0.0.1", ["10.0.0.0/8"]) is True
+    with pytest.raises(AnsibleFilterError):
+        tests["in_networks"]("10.0.0.1", ["10.0.0.1/8"])

@@ -1,0 +1,84 @@
+"""Unit tests of module_utils/_network.py (no Ansible needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.sovereign.cloud.plugins.module_utils import _network
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("10.0.0.0/8", "10.0.0.0/8"),
+        ("192.0.2.7", "192.0.2.7/32"),
+        (" 172.16.0.0/12 ", "172.16.0.0/12"),
+        ("fd00::/8", "fd00::/8"),
+        ("2001:db8::1", "2001:db8::1/128"),
+        ("0.0.0.0/0", "0.0.0.0/0"),
+    ],
+)
+def test_parse_network_accepts(value, expected):
+    assert str(_network.parse_network(value)) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("10.0.0.1/8", "host bits set"),
+        ("10.0.0.0/33", "not an IPv4 or IPv6 network"),
+        ("300.1.1.1", "not an IPv4 or IPv6 network"),
+        ("example.eu", "not an IPv4 or IPv6 network"),
+        ("", "empty string"),
+        (None, "expected a string"),
+        (10, "expected a string"),
+    ],
+)
+def test_parse_network_refuses_with_reason(value, reason):
+    with pytest.raises(ValueError, match=reason):
+        _network.parse_network(value)
+
+
+def test_invalid_networks_names_each_bad_entry():
+    problems = _network.invalid_networks(["10.0.0.0/8", "10.0.0.1/8", "nonsense", "fd00::/8"])
+    assert [p["value"] for p in problems] == ["10.0.0.1/8", "nonsense"]
+    assert "host bits" in problems[0]["reason"]
+
+
+def test_invalid_networks_refuses_a_string_instead_of_a_list():
+    problems = _network.invalid_networks("10.0.0.0/8")
+    assert problems == [{"value": "10.0.0.0/8", "reason": "expected a list of CIDR strings"}]
+
+
+def test_invalid_networks_empty_list_is_valid():
+    assert _network.invalid_networks([]) == []
+
+
+def test_networks_by_family_splits_normalises_and_deduplicates():
+    result = _network.networks_by_family(["10.0.0.0/8", "fd00::/8", "192.0.2.7", "10.0.0.0/8", "FD00::/8"])
+    assert result == {"ipv4": ["10.0.0.0/8", "192.0.2.7/32"], "ipv6": ["fd00::/8"]}
+
+
+def test_networks_by_family_raises_on_bad_entry():
+    with pytest.raises(ValueError):
+        _network.networks_by_family(["10.0.0.0/8", "bad"])
+
+
+@pytest.mark.parametrize(
+    ("address", "networks", "inside"),
+    [
+        ("10.1.2.3", ["10.0.0.0/8"], True),
+        ("11.1.2.3", ["10.0.0.0/8"], False),
+        ("fd00::5", ["10.0.0.0/8", "fd00::/8"], True),
+        ("10.1.2.3", ["fd00::/8"], False),
+        ("not-an-ip", ["10.0.0.0/8"], False),
+        ("10.1.2.3", [], False),
+    ],
+)
+def test_address_in_networks(address, networks, inside):
+    assert _network.address_in_networks(address, networks) is inside
+
+
+def test_address_in_networks_raises_on_malformed_network():
+    with pytest.raises(ValueError):
+        _network.address_in_networks("10.1.2.3", ["10.0.0.1/8"])
