@@ -1,0 +1,114 @@
+"""Lynis hardening index of a lab host before and after the base role.
+
+For each lab image (Debian 12 and 13): start a fresh systemd container,
+install lynis, audit (before), converge sovereign.cloud.base, audit again
+(after), converge a second time. Prints the index before and after and the
+wall time of both converges; writes the figures to
+benchmarks/results/base_hardening.json.
+
+Run with `scripts/benchmark base_hardening` (sets up the venv and images).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+IMAGES = {"debian12": "sovereign-lab/debian:12", "debian13": "sovereign-lab/debian:13"}
+
+
+def sh(*cmd, check=True):
+    return subprocess.run(cmd, capture_output=True, text=True, check=check)
+
+
+def lynis_index(container):
+    out = sh("docker", "exec", container, "lynis", "audit", "system", "--quick", "--no-colors").stdout
+    match = re.search(r"Hardening index : (\d+)", out)
+    if not match:
+        raise RuntimeError("lynis printed no hardening index")
+    return int(match.group(1))
+
+
+def converge(inventory, playbook):
+    started = time.monotonic()
+    proc = sh("ansible-playbook", "-i", str(inventory), str(playbook), check=False)
+    seconds = time.monotonic() - started
+    if proc.returncode:
+        sys.stderr.write(proc.stdout[-4000:])
+        raise RuntimeError("converge failed")
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
+    return seconds, changed
+
+
+def measure(label, image, workdir):
+    name = f"sovereign-bench-{label}-{uuid.uuid4().hex[:6]}"
+    sh(
+        "docker", "run", "-d", "--name", name, "--hostname", label,
+        "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=host",
+        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+        image, "/lib/systemd/systemd",
+    )  # fmt: skip
+    try:
+        sh("docker", "exec", name, "systemctl", "is-system-running", "--wait", check=False)
+        sh("docker", "exec", name, "sh", "-c", "apt-get update -qq && apt-get install -y -qq lynis")
+        before = lynis_index(name)
+        inventory = workdir / f"{label}.yml"
+        inventory.write_text(
+            json.dumps(
+                {
+                    "all": {
+                        "hosts": {
+                            label: {
+                                "ansible_connection": "community.docker.docker",
+                                "ansible_host": name,
+                                "ansible_python_interpreter": "/usr/bin/python3",
+                            }
+                        }
+                    }
+                }
+            )
+        )
+        playbook = workdir / "base.yml"
+        play = {"name": "Base", "hosts": "all", "become": True, "roles": ["sovereign.cloud.base"]}
+        playbook.write_text(json.dumps([play]))
+        first, _ = converge(inventory, playbook)
+        after = lynis_index(name)
+        second, changed = converge(inventory, playbook)
+        return {
+            "image": image,
+            "lynis_before": before,
+            "lynis_after": after,
+            "first_converge_s": round(first, 1),
+            "second_converge_s": round(second, 1),
+            "second_converge_changed": changed,
+        }
+    finally:
+        sh("docker", "rm", "-f", name, check=False)
+
+
+def main():
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, image in IMAGES.items():
+            figures[label] = measure(label, image, Path(tmp))
+            f = figures[label]
+            print(
+                f"{label}: lynis hardening index {f['lynis_before']} -> {f['lynis_after']}; "
+                f"converge {f['first_converge_s']} s, second converge {f['second_converge_s']} s "
+                f"({f['second_converge_changed']} changed)",
+                flush=True,
+            )
+    (RESULTS / "base_hardening.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
