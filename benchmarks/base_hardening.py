@@ -79,7 +79,7 @@ def measure(label, image, workdir):
         playbook = workdir / "base.yml"
         play = {"name": "Base", "hosts": "all", "become": True, "roles": ["sovereign.cloud.base"]}
         playbook.write_text(json.dumps([play]))
-        first, _ = converge(inventory, playbook)
+        first, _first_changed = converge(inventory, playbook)
         after = lynis_index(name)
         second, changed = converge(inventory, playbook)
         return {

@@ -180,7 +180,10 @@ def unit(results):
 
 
 def integration(results):
-    pytest_check(results, "bad-input", ["tests/integration/bad_input"])
+    """Each folder of tests/integration holding pytest files is one check."""
+    for folder in sorted(p for p in (ROOT / "tests" / "integration").iterdir() if p.is_dir()):
+        if any(folder.glob("test_*.py")):
+            pytest_check(results, f"integration-{folder.name}", [str(folder.relative_to(ROOT))])
 
 
 def build(results):

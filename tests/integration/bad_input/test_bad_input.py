@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -48,7 +49,15 @@ def target(tmp_path_factory):
         IMAGE, "/lib/systemd/systemd",
     )  # fmt: skip
     try:
-        docker("exec", name, "systemctl", "is-system-running", "--wait", check=False)
+        # Wait until systemd has finished booting, so nothing the boot itself
+        # writes (such as /etc/mtab) is mistaken for a change by the role.
+        for _attempt in range(120):
+            state = docker("exec", name, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"{name} did not finish booting (systemd state {state!r})")
         workdir = tmp_path_factory.mktemp("bad-input")
         (workdir / "inventory.yml").write_text(
             yaml.safe_dump(
@@ -68,6 +77,45 @@ def target(tmp_path_factory):
         yield name, workdir
     finally:
         docker("rm", "-f", name, check=False)
+
+
+def changed_files(container, marker):
+    return docker(
+        "exec", container, "sh", "-c",
+        f"find {WATCHED} -newer {marker} -not -path '/etc/ansible*' 2>/dev/null | head -20",
+        check=False,
+    ).stdout.strip()  # fmt: skip
+
+
+def test_sovereignty_gate_stops_site_before_any_change(target):
+    """A host declared in the UK with personal data: site.yml stops at the gate."""
+    container, workdir = target
+    extra = workdir / "gate.json"
+    extra.write_text(
+        json.dumps(
+            {
+                "sovereign_provider": "homelab",
+                "sovereign_country": "GB",
+                "sovereign_data_classification": "personal",
+                "sovereign_policy_file": str(HERE.parents[2] / "inventories" / "lab" / "sovereignty-policy.yml"),
+            }
+        )
+    )
+    marker = "/root/.bad-input-marker-gate"
+    docker("exec", container, "touch", marker)
+    site = HERE.parents[2] / "playbooks" / "site.yml"
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(workdir / "inventory.yml"), str(site), "-e", f"@{extra}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert "target SOV-LOC-001: personal data on a host in GB" in output
+    assert "Base hardening" not in output, "site.yml went on past the gate"
+    assert not changed_files(container, marker)
 
 
 @pytest.mark.parametrize(("role", "case"), load_cases())
@@ -95,9 +143,5 @@ def test_bad_input_fails_before_any_change(target, role, case):
         assert expected in flat, f"message lacks {expected!r}:\n{output[-3000:]}"
     recap = re.search(r"target\s+:\s+ok=\d+\s+changed=(\d+)", output)
     assert recap and recap.group(1) == "0", f"changes reported before the failure:\n{output[-3000:]}"
-    changed = docker(
-        "exec", container, "sh", "-c",
-        f"find {WATCHED} -newer {marker} -not -path '/etc/ansible*' 2>/dev/null | head -20",
-        check=False,
-    ).stdout.strip()  # fmt: skip
+    changed = changed_files(container, marker)
     assert not changed, f"files changed on the host: {changed}"

@@ -1,0 +1,156 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Action plugin of sovereign.cloud.sovereignty_check: a thin adapter.
+
+Reads the policy, the catalog and the hosts' variables, and hands them to
+plugins/plugin_utils/_sovereignty.py, where the logic lives and is tested.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import yaml
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
+
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+HOST_KEYS = (
+    "sovereign_provider",
+    "sovereign_zone",
+    "sovereign_region",
+    "sovereign_datacenter",
+    "sovereign_country",
+    "sovereign_owner",
+    "sovereign_offer",
+    "sovereign_data_classification",
+    "sovereign_external_endpoints",
+    "sovereign_dns_resolvers",
+    "sovereign_artifact_mirror",
+    "sovereign_telemetry",
+)
+# Role variables that decide a host's external endpoints, with the role whose
+# defaults apply when the host does not set them.
+ROLE_KEYS = {"base_chrony_servers": "base"}
+
+
+def _load_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise AnsibleActionFail("cannot read %s: %s" % (path, to_native(exc))) from exc
+
+
+def _role_defaults(role):
+    return _load_yaml(os.path.join(COLLECTION_ROOT, "roles", role, "defaults", "main.yml"))
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(
+        ("policy", "policy_file", "hosts", "mode", "report_dir", "report_formats", "catalog_dir", "today")
+    )
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        _validation, args = self.validate_argument_spec(
+            argument_spec={
+                "policy": {"type": "dict"},
+                "policy_file": {"type": "path"},
+                "hosts": {"type": "list", "elements": "str"},
+                "mode": {"type": "str", "choices": ["enforce", "warn", "report"], "default": "enforce"},
+                "report_dir": {"type": "path"},
+                "report_formats": {
+                    "type": "list",
+                    "elements": "str",
+                    "choices": list(sov.RENDERERS),
+                    "default": list(sov.RENDERERS),
+                },
+                "catalog_dir": {"type": "path"},
+                "today": {"type": "str"},
+            },
+            mutually_exclusive=[("policy", "policy_file")],
+            required_one_of=[("policy", "policy_file")],
+        )
+
+        catalog_dir = args["catalog_dir"] or sov.DEFAULT_CATALOG_DIR
+        try:
+            catalog = sov.load_catalog(catalog_dir)
+            policy_data = args["policy"] if args["policy"] is not None else _load_yaml(args["policy_file"])
+            policy = sov.Policy(policy_data, catalog)
+        except sov.CatalogError as exc:
+            raise AnsibleActionFail("sovereignty catalog in %s: %s" % (catalog_dir, exc)) from exc
+        except sov.PolicyError as exc:
+            where = args["policy_file"] or "policy"
+            raise AnsibleActionFail("%s: %s" % (where, exc)) from exc
+
+        today = None
+        if args["today"]:
+            try:
+                today = datetime.date.fromisoformat(args["today"])
+            except ValueError as exc:
+                raise AnsibleActionFail("today: %r is not a date (YYYY-MM-DD)" % args["today"]) from exc
+
+        names = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
+        hostvars = task_vars.get("hostvars") or {}
+        defaults = {key: _role_defaults(role).get(key) for key, role in ROLE_KEYS.items()}
+        hosts = {}
+        for name in names:
+            if name not in hostvars:
+                raise AnsibleActionFail("hosts: %s is not in the inventory" % name)
+            values = hostvars[name]
+            facts = {key: values[key] for key in HOST_KEYS if key in values}
+            for key, default in defaults.items():
+                facts[key] = values[key] if key in values else default
+            hosts[name] = facts
+
+        report = sov.evaluate(policy, catalog, hosts, today=today)
+        findings = [f for name in report["hosts"] for f in report["hosts"][name]["findings"]]
+        written = []
+        if args["report_dir"] and not self._task.check_mode:
+            os.makedirs(args["report_dir"], exist_ok=True)
+            for fmt in args["report_formats"]:
+                path = os.path.join(args["report_dir"], "sovereignty.%s" % sov.EXTENSIONS[fmt])
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(sov.RENDERERS[fmt](report))
+                written.append(path)
+
+        result.update(
+            changed=False,
+            verdict=report["verdict"],
+            summary=report["summary"],
+            compliant=report["compliant"],
+            violation=report["violation"],
+            hosts=report["hosts"],
+            findings=findings,
+            reports=written,
+        )
+        errors = [f for f in findings if f["severity"] == "error"]
+        lines = ["%s %s: %s" % (f["host"], f["rule"], f["message"]) for f in errors]
+        warnings = ["%s %s: %s" % (f["host"], f["rule"], f["message"]) for f in findings if f["severity"] != "error"]
+        if args["mode"] == "warn":
+            warnings = lines + warnings
+        result["warnings"] = warnings
+        if errors and args["mode"] == "enforce":
+            result["failed"] = True
+            result["msg"] = "sovereignty policy violated on %d host(s): %s" % (
+                len(report["violation"]),
+                "; ".join(lines),
+            )
+        else:
+            result["msg"] = "%s: %d host(s), %d error(s), %d warning(s)" % (
+                report["verdict"],
+                report["summary"]["hosts"],
+                report["summary"]["errors"],
+                report["summary"]["warnings"],
+            )
+        return result

@@ -1,0 +1,325 @@
+"""The sovereignty engine over a table of realistic cases, with the shipped catalog."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
+
+DATA = Path(__file__).resolve().parents[4] / "data" / "sovereignty"
+TODAY = datetime.date(2026, 11, 29)
+
+
+def load(name):
+    return yaml.safe_load((DATA / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return sov.Catalog(load("providers.yml"), load("certifications.yml"), load("countries.yml"))
+
+
+POLICY = {
+    "name": "test policy",
+    "default_classification": "internal",
+    "classifications": {
+        "public": {},
+        "internal": {"allowed_countries": ["EEA", "CH"], "on_unknown": "warn"},
+        "personal": {"allowed_countries": ["EU"], "allow_extraterritorial_exposure": False},
+        "sensitive": {
+            "allowed_countries": ["EU"],
+            "allow_extraterritorial_exposure": False,
+            "required_certifications": ["secnumcloud"],
+            "on_unknown": "fail",
+        },
+        "health": {
+            "allowed_countries": ["FR"],
+            "allow_extraterritorial_exposure": False,
+            "required_certifications": ["hds"],
+        },
+    },
+    "endpoints": {
+        "allow": [
+            {"host": "ptbtime*.ptb.de", "kinds": ["ntp"]},
+            {"host": "sth*.ntp.se", "kinds": ["ntp"]},
+            {"host": "dns*.example.eu", "kinds": ["dns"]},
+            {"host": "mirror.example.eu"},
+        ],
+        "internal_domains": ["home.arpa"],
+    },
+    "telemetry": {"required": "off"},
+}
+
+NTP_EU = [{"host": "ptbtime1.ptb.de"}, {"host": "sth1.ntp.se"}]
+
+# (id, host variables, verdict, rules reported)
+CASES = [
+    ("ovh-public-cloud-gra-sensitive-no-snc",
+     {"sovereign_provider": "ovhcloud", "sovereign_region": "GRA11", "sovereign_offer": "public-cloud",
+      "sovereign_data_classification": "sensitive"}, "violation", {"SOV-CERT-001"}),
+    ("ovh-bare-metal-pod-snc-france-sensitive",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "bare-metal-pod-secnumcloud",
+      "sovereign_data_classification": "sensitive"}, "compliant", {"SOV-CERT-003"}),
+    ("ovh-hosted-private-cloud-snc-sensitive",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "sbg",
+      "sovereign_offer": "hosted-private-cloud-secnumcloud", "sovereign_data_classification": "sensitive"},
+     "compliant", {"SOV-CERT-003"}),
+    ("scaleway-fr-par-internal",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-2", "sovereign_data_classification": "internal"},
+     "compliant", set()),
+    ("scaleway-nl-ams-internal-default-classification",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "nl-ams-1"}, "compliant", set()),
+    ("scaleway-pl-waw-personal",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "pl-waw-3", "sovereign_data_classification": "personal"},
+     "compliant", set()),
+    ("scaleway-sensitive-not-qualified",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "sovereign_offer": "instances",
+      "sovereign_data_classification": "sensitive"}, "violation", {"SOV-CERT-001"}),
+    ("aws-paris-sensitive-extraterritorial",
+     {"sovereign_provider": "aws", "sovereign_region": "eu-west-3", "sovereign_data_classification": "sensitive"},
+     "violation", {"SOV-JUR-001", "SOV-CERT-001"}),
+    ("aws-paris-personal-extraterritorial",
+     {"sovereign_provider": "aws", "sovereign_region": "eu-west-3", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-JUR-001"}),
+    ("azure-france-internal-allowed",
+     {"sovereign_provider": "azure", "sovereign_region": "francecentral", "sovereign_data_classification": "internal"},
+     "compliant", set()),
+    ("gcp-paris-personal",
+     {"sovereign_provider": "gcp", "sovereign_region": "europe-west9", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-JUR-001"}),
+    ("s3ns-premi3ns-sensitive",
+     {"sovereign_provider": "s3ns", "sovereign_region": "u-france-east1", "sovereign_offer": "premi3ns",
+      "sovereign_data_classification": "sensitive"}, "compliant", {"SOV-CERT-003"}),
+    ("ovh-bhs-canada-personal",
+     {"sovereign_provider": "ovhcloud", "sovereign_region": "BHS5", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-LOC-001"}),
+    ("ovh-uk-personal",
+     {"sovereign_provider": "ovhcloud", "sovereign_region": "UK1", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-LOC-001"}),
+    ("ovh-uk-internal-outside-eea",
+     {"sovereign_provider": "ovhcloud", "sovereign_region": "UK1"}, "violation", {"SOV-LOC-001"}),
+    ("ovh-vin-us-datacenter",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "vin", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-LOC-001"}),
+    ("ovh-lim-germany-personal",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "lim", "sovereign_data_classification": "personal"},
+     "compliant", set()),
+    ("hetzner-helsinki-personal",
+     {"sovereign_provider": "hetzner", "sovereign_region": "hel1", "sovereign_data_classification": "personal"},
+     "compliant", set()),
+    ("hetzner-ashburn-internal",
+     {"sovereign_provider": "hetzner", "sovereign_region": "ash"}, "violation", {"SOV-LOC-001"}),
+    ("infomaniak-switzerland-internal",
+     {"sovereign_provider": "infomaniak", "sovereign_region": "dc3-a"}, "compliant", set()),
+    ("infomaniak-switzerland-personal-not-eu",
+     {"sovereign_provider": "infomaniak", "sovereign_region": "dc3-a", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-LOC-001"}),
+    ("exoscale-vienna-personal",
+     {"sovereign_provider": "exoscale", "sovereign_zone": "at-vie-1", "sovereign_data_classification": "personal"},
+     "compliant", set()),
+    ("unknown-scaleway-zone-sensitive",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-9", "sovereign_offer": "instances",
+      "sovereign_data_classification": "sensitive"}, "violation", {"SOV-LOC-002", "SOV-CERT-001"}),
+    ("unknown-zone-internal-warns",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-9"}, "compliant", {"SOV-LOC-002"}),
+    ("unknown-provider-sensitive",
+     {"sovereign_provider": "acme-cloud", "sovereign_region": "x", "sovereign_data_classification": "sensitive"},
+     "violation", {"SOV-PRV-001"}),
+    ("no-provider-at-all-internal-warns", {}, "compliant", {"SOV-PRV-001"}),
+    ("homelab-nuc-germany-personal",
+     {"sovereign_provider": "homelab", "sovereign_country": "DE", "sovereign_owner": "me",
+      "sovereign_data_classification": "personal"}, "compliant", set()),
+    ("homelab-nuc-without-country-personal",
+     {"sovereign_provider": "homelab", "sovereign_data_classification": "personal"}, "violation", {"SOV-LOC-002"}),
+    ("homelab-nuc-in-uk-personal",
+     {"sovereign_provider": "homelab", "sovereign_country": "GB", "sovereign_data_classification": "personal"},
+     "violation", {"SOV-LOC-001"}),
+    ("health-on-ovh-dedicated-hds",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "gra", "sovereign_offer": "dedicated-server",
+      "sovereign_data_classification": "health"}, "compliant", {"SOV-CERT-003"}),
+    ("health-on-scaleway-in-nl-outside-fr",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "nl-ams-1", "sovereign_offer": "instances",
+      "sovereign_data_classification": "health"}, "violation", {"SOV-LOC-001", "SOV-CERT-003"}),
+    ("unknown-classification",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "sovereign_data_classification": "secret"},
+     "violation", {"SOV-CLS-001"}),
+    ("ntp-inside-perimeter",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "base_chrony_servers": NTP_EU},
+     "compliant", set()),
+    ("ntp-outside-perimeter",
+     {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1",
+      "base_chrony_servers": [*NTP_EU, {"host": "time.google.com"}]}, "violation", {"SOV-EP-001"}),
+    ("dns-resolver-outside-allow-list",
+     {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_dns_resolvers": ["8.8.8.8"]},
+     "violation", {"SOV-EP-001"}),
+    ("dns-resolver-private-and-internal",
+     {"sovereign_provider": "homelab", "sovereign_country": "FR",
+      "sovereign_dns_resolvers": ["192.168.1.1", "dns1.example.eu", "resolver.home.arpa"]}, "compliant", set()),
+    ("allow-list-entry-limited-to-kinds",
+     {"sovereign_provider": "homelab", "sovereign_country": "FR",
+      "sovereign_external_endpoints": [{"kind": "smtp", "host": "ptbtime1.ptb.de"}]}, "violation", {"SOV-EP-001"}),
+    ("artifact-mirror-allowed",
+     {"sovereign_provider": "homelab", "sovereign_country": "FR",
+      "sovereign_artifact_mirror": "https://mirror.example.eu/sovereign"}, "compliant", set()),
+    ("telemetry-on",
+     {"sovereign_provider": "homelab", "sovereign_country": "FR",
+      "sovereign_telemetry": {"grafana": True, "loki": False}}, "violation", {"SOV-TEL-001"}),
+    ("public-data-anywhere",
+     {"sovereign_provider": "aws", "sovereign_region": "us-east-1", "sovereign_data_classification": "public"},
+     "compliant", set()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("hostvars", "verdict", "rules"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_case_table(catalog, hostvars, verdict, rules):
+    policy = sov.Policy(copy.deepcopy(POLICY), catalog)
+    result = sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == verdict, result["findings"]
+    assert {f["rule"] for f in result["findings"]} == rules, result["findings"]
+    for finding in result["findings"]:
+        assert finding["host"] == "h"
+        assert finding["message"] and finding["title"] == sov.RULES[finding["rule"]]
+        if finding["severity"] == "error":
+            assert finding["remediation"], finding
+
+
+def test_extraterritorial_finding_carries_law_and_source(catalog):
+    policy = sov.Policy(copy.deepcopy(POLICY), catalog)
+    hv = {"sovereign_provider": "aws", "sovereign_region": "eu-west-3", "sovereign_data_classification": "personal"}
+    (finding,) = sov.evaluate(policy, catalog, {"h": hv}, today=TODAY)["hosts"]["h"]["findings"]
+    assert "us-cloud-act" in finding["evidence"]["laws"]
+    assert finding["evidence"]["country_of_location"] == "FR"
+    assert finding["source"]["laws"]["us-cloud-act"]["source"].startswith("https://")
+    assert "CLOUD Act" in finding["message"]
+
+
+def dated_catalog(valid_from, valid_until):
+    certs = load("certifications.yml")
+    certs["certifications"].append(
+        {"id": "test-snc", "provider": "scaleway", "scheme": "secnumcloud", "offers": ["qualified-test"],
+         "valid_from": valid_from, "valid_until": valid_until, "source": "test", "checked": "2026-11-29"}
+    )  # fmt: skip
+    return sov.Catalog(load("providers.yml"), certs, load("countries.yml"))
+
+
+SENSITIVE_ON_TEST_OFFER = {
+    "sovereign_provider": "scaleway",
+    "sovereign_zone": "fr-par-1",
+    "sovereign_offer": "qualified-test",
+    "sovereign_data_classification": "sensitive",
+}
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "verdict", "rules"),
+    [
+        ("2024-01-01", "2027-01-01", "compliant", set()),
+        ("2022-01-01", "2025-01-01", "violation", {"SOV-CERT-002"}),  # expired: does not count
+        ("2027-01-01", "2030-01-01", "violation", {"SOV-CERT-002"}),  # not valid yet
+        ("2023-11-29", "2026-11-29", "compliant", set()),  # last valid day
+    ],
+)
+def test_certification_validity(valid_from, valid_until, verdict, rules):
+    cat = dated_catalog(valid_from, valid_until)
+    policy = sov.Policy(copy.deepcopy(POLICY), cat)
+    result = sov.evaluate(policy, cat, {"h": SENSITIVE_ON_TEST_OFFER}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == verdict
+    assert {f["rule"] for f in result["findings"]} == rules
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda p: p.pop("classifications"), "classifications"),
+        (lambda p: p.update(default_classification="nope"), "default_classification"),
+        (lambda p: p["classifications"]["sensitive"].update(required_certifications=["snc"]), "unknown scheme snc"),
+        (lambda p: p["classifications"]["sensitive"].update(on_unknown="ignore"), "on_unknown"),
+        (lambda p: p["classifications"]["sensitive"].update(allowed_countries="EU"), "allowed_countries"),
+        (lambda p: p["classifications"]["sensitive"].update(typo_key=1), "unknown keys typo_key"),
+        (lambda p: p["endpoints"]["allow"].append({"kinds": ["dns"]}), "endpoints.allow[4]"),
+        (lambda p: p.update(telemetry={"required": "maybe"}), "telemetry.required"),
+        (lambda p: p.update(extra=1), "unknown top-level keys: extra"),
+    ],
+)
+def test_policy_errors_name_the_key(catalog, mutate, message):
+    data = copy.deepcopy(POLICY)
+    mutate(data)
+    with pytest.raises(sov.PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        sov.Policy(data, catalog)
+
+
+def test_catalog_errors_name_the_entry():
+    certs = load("certifications.yml")
+    certs["certifications"].append({"id": "bad", "provider": "nobody", "scheme": "iso27001", "offers": [],
+                                    "source": "x", "checked": "2026-01-01"})  # fmt: skip
+    with pytest.raises(sov.CatalogError, match=r"certifications\[\d+\] \(bad\) names unknown provider nobody"):
+        sov.Catalog(load("providers.yml"), certs, load("countries.yml"))
+    certs["certifications"][-1].update(provider="scaleway", valid_until="soon")
+    with pytest.raises(sov.CatalogError, match="not an ISO date"):
+        sov.Catalog(load("providers.yml"), certs, load("countries.yml"))
+
+
+def test_shipped_catalog_entries_have_source_and_date():
+    providers, certs, countries = load("providers.yml"), load("certifications.yml"), load("countries.yml")
+    entries = (
+        list(providers["providers"].values())
+        + list(providers["laws"].values())
+        + certs["certifications"]
+        + list(certs["schemes"].values())
+        + list(countries["groups"].values())
+    )
+    for entry in entries:
+        assert entry["source"], entry
+        assert isinstance(entry["checked"], datetime.date), entry
+    for provider in providers["providers"].values():
+        for location in provider["locations"].values():
+            assert len(location["country"]) == 2 and location["country"].isupper()
+
+
+def test_eu_group_has_27_members(catalog):
+    assert len(catalog.groups["EU"]) == 27
+    assert catalog.groups["EU"] < catalog.groups["EEA"]
+    assert "GB" not in catalog.groups["EEA"] and "CH" not in catalog.groups["EEA"]
+
+
+def test_report_formats(catalog):
+    policy = sov.Policy(copy.deepcopy(POLICY), catalog)
+    hosts = {c[0]: c[1] for c in CASES}
+    report = sov.evaluate(policy, catalog, hosts, today=TODAY)
+    assert report["summary"]["hosts"] == len(CASES)
+    assert set(report["compliant"]) | set(report["violation"]) == set(hosts)
+    assert json.loads(sov.report_json(report))["verdict"] == "violation"
+    markdown = sov.report_markdown(report)
+    assert "Verdict: **violation**" in markdown and "SOV-JUR-001" in markdown
+    suite = ET.fromstring(sov.report_junit(report))  # noqa: S314 - our own output
+    assert int(suite.get("tests")) == len(CASES)
+    assert int(suite.get("failures")) == len(report["violation"])
+    failed = {case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None}
+    assert failed == set(report["violation"])
+
+
+def test_lookup_helpers(catalog):
+    assert sov.country_of(catalog, "ovhcloud", "BHS5") == "CA"
+    assert sov.country_of(catalog, "scaleway", "pl-waw-2") == "PL"
+    with pytest.raises(ValueError, match="location 'fr-par-9' of provider scaleway"):
+        sov.country_of(catalog, "scaleway", "fr-par-9")
+    with pytest.raises(ValueError, match="provider 'nope'"):
+        sov.country_of(catalog, "nope", "x")
+    facts = sov.provider_facts(catalog, "aws")
+    assert facts["controlled_from"] == "US" and "us-cloud-act" in facts["extraterritorial_laws"]
+    assert sov.in_country_group(catalog, "no", "EEA") and not sov.in_country_group(catalog, "NO", "EU")
+    with pytest.raises(ValueError, match="country group 'EFTA'"):
+        sov.in_country_group(catalog, "CH", "EFTA")
+
+
+def test_shipped_catalog_loads_once():
+    first = sov.load_catalog()
+    assert sov.load_catalog() is first
+    assert "scaleway" in first.providers
