@@ -19,26 +19,6 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
 
-COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-HOST_KEYS = (
-    "sovereign_provider",
-    "sovereign_zone",
-    "sovereign_region",
-    "sovereign_datacenter",
-    "sovereign_country",
-    "sovereign_owner",
-    "sovereign_offer",
-    "sovereign_data_classification",
-    "sovereign_external_endpoints",
-    "sovereign_dns_resolvers",
-    "sovereign_artifact_mirror",
-    "sovereign_telemetry",
-)
-# Role variables that decide a host's external endpoints, with the role whose
-# defaults apply when the host does not set them.
-ROLE_KEYS = {"base_chrony_servers": "base"}
-
 
 def _load_yaml(path):
     try:
@@ -46,10 +26,6 @@ def _load_yaml(path):
             return yaml.safe_load(handle) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise AnsibleActionFail("cannot read %s: %s" % (path, to_native(exc))) from exc
-
-
-def _role_defaults(role):
-    return _load_yaml(os.path.join(COLLECTION_ROOT, "roles", role, "defaults", "main.yml"))
 
 
 class ActionModule(ActionBase):
@@ -85,7 +61,10 @@ class ActionModule(ActionBase):
         catalog_dir = args["catalog_dir"] or sov.DEFAULT_CATALOG_DIR
         try:
             catalog = sov.load_catalog(catalog_dir)
-            policy_data = args["policy"] if args["policy"] is not None else _load_yaml(args["policy_file"])
+            if args["policy"] is not None:
+                policy_data = args["policy"]
+            else:
+                policy_data = sov.unwrap_policy(_load_yaml(args["policy_file"]))
             policy = sov.Policy(policy_data, catalog)
         except sov.CatalogError as exc:
             raise AnsibleActionFail("sovereignty catalog in %s: %s" % (catalog_dir, exc)) from exc
@@ -102,16 +81,11 @@ class ActionModule(ActionBase):
 
         names = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
         hostvars = task_vars.get("hostvars") or {}
-        defaults = {key: _role_defaults(role).get(key) for key, role in ROLE_KEYS.items()}
         hosts = {}
         for name in names:
             if name not in hostvars:
                 raise AnsibleActionFail("hosts: %s is not in the inventory" % name)
-            values = hostvars[name]
-            facts = {key: values[key] for key in HOST_KEYS if key in values}
-            for key, default in defaults.items():
-                facts[key] = values[key] if key in values else default
-            hosts[name] = facts
+            hosts[name] = sov.host_facts(hostvars[name])
 
         report = sov.evaluate(policy, catalog, hosts, today=today)
         findings = [f for name in report["hosts"] for f in report["hosts"][name]["findings"]]

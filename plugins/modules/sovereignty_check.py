@@ -32,7 +32,9 @@ options:
       - Exactly one of O(policy) and O(policy_file) is required.
     type: dict
   policy_file:
-    description: Path of a YAML policy file on the controller.
+    description:
+      - Path of a YAML policy file on the controller, or of a vars file whose
+        only key is C(sovereign_policy) (such as C(group_vars/all/sovereignty.yml)).
     type: path
   hosts:
     description: Hosts to evaluate. Defaults to every host of the play.
@@ -87,7 +89,7 @@ notes:
 EXAMPLES = r"""
 - name: Refuse to deploy anything that breaks the policy
   sovereign.cloud.sovereignty_check:
-    policy_file: "{{ inventory_dir }}/sovereignty-policy.yml"
+    policy_file: "{{ inventory_dir }}/../policies/sovereignty.yml"
     mode: enforce
     report_dir: "{{ playbook_dir }}/reports"
   run_once: true

@@ -52,6 +52,24 @@ RULES = {
 }
 
 LOCATION_KEYS = ("sovereign_zone", "sovereign_region", "sovereign_datacenter")
+# Host variables the engine reads.
+HOST_KEYS = (
+    "sovereign_provider",
+    "sovereign_zone",
+    "sovereign_region",
+    "sovereign_datacenter",
+    "sovereign_country",
+    "sovereign_owner",
+    "sovereign_offer",
+    "sovereign_data_classification",
+    "sovereign_external_endpoints",
+    "sovereign_dns_resolvers",
+    "sovereign_artifact_mirror",
+    "sovereign_telemetry",
+)
+# Role variables that decide a host's external endpoints, and the role whose
+# defaults apply when a host does not set them.
+ROLE_KEYS = {"base_chrony_servers": "base"}
 UNKNOWN_CHOICES = ("fail", "warn")
 
 
@@ -144,6 +162,41 @@ def load_catalog(catalog_dir=None):
                 raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
         _CATALOG_CACHE[directory] = Catalog(*parts)
     return _CATALOG_CACHE[directory]
+
+
+def unwrap_policy(data):
+    """A policy document, or a vars file holding it as `sovereign_policy`."""
+    if isinstance(data, dict) and list(data) == ["sovereign_policy"]:
+        return data["sovereign_policy"]
+    return data
+
+
+def role_defaults():
+    """Defaults of the collection's roles for ROLE_KEYS, read once per process."""
+    if "role_defaults" not in _CATALOG_CACHE:
+        roles = os.path.join(os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR)), "roles")
+        values = {}
+        for key, role in ROLE_KEYS.items():
+            path = os.path.join(roles, role, "defaults", "main.yml")
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    values[key] = (yaml.safe_load(handle) or {}).get(key)
+            except (OSError, yaml.YAMLError) as exc:
+                raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
+        _CATALOG_CACHE["role_defaults"] = values
+    return _CATALOG_CACHE["role_defaults"]
+
+
+def host_facts(values):
+    """The variables of one host the engine reads, with role defaults filled in.
+
+    `values` is any mapping of the host's variables (hostvars in a play, the
+    merged host and group variables in an inventory plugin).
+    """
+    facts = {key: values[key] for key in HOST_KEYS if key in values}
+    for key, default in role_defaults().items():
+        facts[key] = values[key] if key in values else default
+    return facts
 
 
 def country_of(catalog, provider, location):

@@ -97,7 +97,7 @@ def test_sovereignty_gate_stops_site_before_any_change(target):
                 "sovereign_provider": "homelab",
                 "sovereign_country": "GB",
                 "sovereign_data_classification": "personal",
-                "sovereign_policy_file": str(HERE.parents[2] / "inventories" / "lab" / "sovereignty-policy.yml"),
+                "sovereign_policy_file": str(HERE.parents[2] / "inventories/lab/group_vars/all/sovereignty.yml"),
             }
         )
     )

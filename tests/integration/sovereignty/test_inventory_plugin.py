@@ -1,0 +1,111 @@
+"""The sovereign.cloud.sovereignty inventory plugin through ansible-inventory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+import yaml
+
+HOSTS = {
+    "all": {
+        "children": {
+            "nucs": {"hosts": {"nuc1": {}, "nuc2": {"sovereign_country": "GB"}}},
+            "cloud": {
+                "hosts": {
+                    "scw1": {"sovereign_provider": "scaleway", "sovereign_zone": "pl-waw-1"},
+                    "aws1": {"sovereign_provider": "aws", "sovereign_region": "eu-west-3"},
+                }
+            },
+        }
+    }
+}
+POLICY = {
+    "default_classification": "personal",
+    "classifications": {"personal": {"allowed_countries": ["EU"], "allow_extraterritorial_exposure": False}},
+}
+
+
+@pytest.fixture
+def inventory(tmp_path):
+    # The policy sits beside the inventory directory, not in it: Ansible would
+    # read any YAML file inside as an inventory source.
+    (tmp_path / "policy.yml").write_text(yaml.safe_dump(POLICY))
+    tmp_path = tmp_path / "inventory"
+    tmp_path.mkdir()
+    (tmp_path / "10-hosts.yml").write_text(yaml.safe_dump(HOSTS))
+    # Group variables come from a group_vars file, read with use_vars_plugins.
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "nucs.yml").write_text(
+        yaml.safe_dump({"sovereign_provider": "homelab", "sovereign_country": "DE"})
+    )
+    return tmp_path
+
+
+def write_plugin_config(inventory, **options):
+    config = {"plugin": "sovereign.cloud.sovereignty", "policy_file": "../policy.yml", "use_vars_plugins": True}
+    config.update(options)
+    (inventory / "zz.sovereignty.yml").write_text(yaml.safe_dump(config))
+
+
+def plain(value):
+    """ansible-inventory 2.19 prints values that inventory plugins set (data,
+    never templates) as {"__ansible_unsafe": ...}; compare the data itself."""
+    if isinstance(value, dict):
+        if list(value) == ["__ansible_unsafe"]:
+            return value["__ansible_unsafe"]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def ansible_inventory(inventory):
+    return subprocess.run(
+        ["ansible-inventory", "-i", str(inventory), "--list"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"},
+    )
+
+
+def test_verdicts_become_groups_and_variables(inventory):
+    write_plugin_config(
+        inventory,
+        keyed_groups=[{"key": "sovereignty_findings | map(attribute='rule') | list", "prefix": "rule"}],
+        compose={"sovereignty_errors": "sovereignty_findings | selectattr('severity', 'eq', 'error') | list | length"},
+    )
+    proc = ansible_inventory(inventory)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert sorted(data["sovereignty_compliant"]["hosts"]) == ["nuc1", "scw1"]
+    assert sorted(data["sovereignty_violation"]["hosts"]) == ["aws1", "nuc2"]
+    assert data["rule_SOV_JUR_001"]["hosts"] == ["aws1"]
+    assert data["rule_SOV_LOC_001"]["hosts"] == ["nuc2"]  # host var GB overrides group var DE
+    hostvars = plain(data["_meta"]["hostvars"])
+    assert hostvars["aws1"]["sovereignty_verdict"] == "violation"
+    assert hostvars["aws1"]["sovereignty_errors"] == 1
+    assert hostvars["nuc1"]["sovereignty_findings"] == []
+
+
+def test_without_vars_plugins_group_vars_are_unseen(inventory):
+    write_plugin_config(inventory, use_vars_plugins=False)
+    proc = ansible_inventory(inventory)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    # nuc1's provider lives in group_vars only: unknown provider, fail closed.
+    rules = [f["rule"] for f in plain(data["_meta"]["hostvars"]["nuc1"]["sovereignty_findings"])]
+    assert rules == ["SOV-PRV-001"]
+
+
+def test_bad_policy_fails_the_inventory_with_the_key_named(inventory):
+    (inventory.parent / "policy.yml").write_text(
+        yaml.safe_dump({"sovereign_policy": {"classifications": {"p": {"on_unknown": "shrug"}}}})
+    )
+    write_plugin_config(inventory)
+    proc = ansible_inventory(inventory)
+    assert proc.returncode != 0
+    assert "classifications.p.on_unknown must be one of fail, warn" in proc.stderr
