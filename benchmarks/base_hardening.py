@@ -17,10 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import labhost  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 IMAGES = {"debian12": "sovereign-lab/debian:12", "debian13": "sovereign-lab/debian:13"}
 
@@ -49,33 +51,12 @@ def converge(inventory, playbook):
 
 
 def measure(label, image, workdir):
-    name = f"sovereign-bench-{label}-{uuid.uuid4().hex[:6]}"
-    sh(
-        "docker", "run", "-d", "--name", name, "--hostname", label,
-        "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=host",
-        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-        image, "/lib/systemd/systemd",
-    )  # fmt: skip
+    name = labhost.start(image, f"sovereign-bench-{label}", hostname=label)
     try:
-        sh("docker", "exec", name, "systemctl", "is-system-running", "--wait", check=False)
         sh("docker", "exec", name, "sh", "-c", "apt-get update -qq && apt-get install -y -qq lynis")
         before = lynis_index(name)
         inventory = workdir / f"{label}.yml"
-        inventory.write_text(
-            json.dumps(
-                {
-                    "all": {
-                        "hosts": {
-                            label: {
-                                "ansible_connection": "community.docker.docker",
-                                "ansible_host": name,
-                                "ansible_python_interpreter": "/usr/bin/python3",
-                            }
-                        }
-                    }
-                }
-            )
-        )
+        inventory.write_text(json.dumps(labhost.docker_inventory({label: name})))
         playbook = workdir / "base.yml"
         play = {"name": "Base", "hosts": "all", "become": True, "roles": ["sovereign.cloud.base"]}
         playbook.write_text(json.dumps([play]))
@@ -91,7 +72,7 @@ def measure(label, image, workdir):
             "second_converge_changed": changed,
         }
     finally:
-        sh("docker", "rm", "-f", name, check=False)
+        labhost.remove(name)
 
 
 def main():

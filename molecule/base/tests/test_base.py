@@ -120,7 +120,7 @@ def test_kernel_modules_core_dumps_and_banner(host):
     for module in ("dccp", "sctp", "firewire-core", "cramfs"):
         assert f"install {module} /bin/false" in modprobe
     # modprobe itself resolves the module to the refusal (without loading it).
-    assert "install /bin/false" in host.check_output("modprobe --showconfig | grep '^install dccp '")
+    assert host.check_output("modprobe --showconfig | grep '^install dccp '") == "install dccp /bin/false"
     assert "* hard core 0" in host.file("/etc/security/limits.d/90-sovereign-coredump.conf").content_string
     assert host.run("systemd-analyze cat-config systemd/coredump.conf | grep -q '^Storage=none'").rc == 0
     assert host.file("/etc/issue.net").content_string.startswith("Authorised access only.")

@@ -14,14 +14,16 @@ import json
 import os
 import re
 import subprocess
-import time
-import uuid
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1] / "tooling"))
+import labhost  # noqa: E402
+
 IMAGE = os.environ.get("SOVEREIGN_BAD_INPUT_IMAGE", "sovereign-lab/debian:12")
 WATCHED = "/etc /usr/local /home /var/lib/sovereign /opt"
 
@@ -35,52 +37,19 @@ def load_cases():
     return cases
 
 
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
-
-
 @pytest.fixture(scope="session")
 def target(tmp_path_factory):
-    name = f"sovereign-bad-input-{uuid.uuid4().hex[:8]}"
-    docker(
-        "run", "-d", "--name", name, "--hostname", "bad-input",
-        "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=host",
-        "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-        IMAGE, "/lib/systemd/systemd",
-    )  # fmt: skip
+    name = labhost.start(IMAGE, "sovereign-bad-input", hostname="bad-input")
     try:
-        # Wait until systemd has finished booting, so nothing the boot itself
-        # writes (such as /etc/mtab) is mistaken for a change by the role.
-        for _attempt in range(120):
-            state = docker("exec", name, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
-            if state in ("running", "degraded"):
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"{name} did not finish booting (systemd state {state!r})")
         workdir = tmp_path_factory.mktemp("bad-input")
-        (workdir / "inventory.yml").write_text(
-            yaml.safe_dump(
-                {
-                    "all": {
-                        "hosts": {
-                            "target": {
-                                "ansible_connection": "community.docker.docker",
-                                "ansible_host": name,
-                                "ansible_python_interpreter": "/usr/bin/python3",
-                            }
-                        }
-                    }
-                }
-            )
-        )
+        (workdir / "inventory.yml").write_text(yaml.safe_dump(labhost.docker_inventory({"target": name})))
         yield name, workdir
     finally:
-        docker("rm", "-f", name, check=False)
+        labhost.remove(name)
 
 
 def changed_files(container, marker):
-    return docker(
+    return labhost.docker(
         "exec", container, "sh", "-c",
         f"find {WATCHED} -newer {marker} -not -path '/etc/ansible*' 2>/dev/null | head -20",
         check=False,
@@ -102,7 +71,7 @@ def test_sovereignty_gate_stops_site_before_any_change(target):
         )
     )
     marker = "/root/.bad-input-marker-gate"
-    docker("exec", container, "touch", marker)
+    labhost.docker("exec", container, "touch", marker)
     site = HERE.parents[2] / "playbooks" / "site.yml"
     proc = subprocess.run(
         ["ansible-playbook", "-i", str(workdir / "inventory.yml"), str(site), "-e", f"@{extra}"],
@@ -128,7 +97,7 @@ def test_bad_input_fails_before_any_change(target, role, case):
     extra = workdir / f"{case['id']}.json"
     extra.write_text(json.dumps(case["vars"]))
     marker = f"/root/.bad-input-marker-{case['id']}"
-    docker("exec", container, "touch", marker)
+    labhost.docker("exec", container, "touch", marker)
     proc = subprocess.run(
         ["ansible-playbook", "-i", str(workdir / "inventory.yml"), str(playbook), "-e", f"@{extra}"],
         capture_output=True,

@@ -1,0 +1,56 @@
+"""Throwaway systemd lab containers for tests and benchmarks.
+
+The same settings as the lab and molecule (docs/architecture.md): systemd as
+PID 1 without --privileged. `start()` returns once systemd has finished
+booting, so nothing the boot itself writes is mistaken for a change.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+
+SYSTEMD_FLAGS = [
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cgroupns=host",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+]  # fmt: skip
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+def start(image, prefix, hostname=None, boot_timeout=60):
+    """Start a container from `image`; return its name once systemd is up."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "--hostname", hostname or prefix, *SYSTEMD_FLAGS, image, "/lib/systemd/systemd")
+    deadline = time.monotonic() + boot_timeout
+    state = ""
+    while time.monotonic() < deadline:
+        state = docker("exec", name, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            return name
+        time.sleep(0.5)
+    remove(name)
+    raise RuntimeError(f"{name} did not finish booting (systemd state {state!r})")
+
+
+def remove(name):
+    docker("rm", "-f", name, check=False)
+
+
+def docker_inventory(hosts):
+    """An inventory dict reaching {inventory_name: container_name} with the docker connection."""
+    return {
+        "all": {
+            "hosts": {
+                host: {
+                    "ansible_connection": "community.docker.docker",
+                    "ansible_host": container,
+                    "ansible_python_interpreter": "/usr/bin/python3",
+                }
+                for host, container in hosts.items()
+            }
+        }
+    }
