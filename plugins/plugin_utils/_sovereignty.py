@@ -295,14 +295,30 @@ class Policy:
             raise PolicyError("endpoints must be a mapping with allow, internal_domains, allow_private_addresses")
         self.endpoint_allow = []
         for index, entry in enumerate(endpoints.get("allow") or []):
-            if not isinstance(entry, dict) or not entry.get("host"):
+            if not isinstance(entry, dict) or bool(entry.get("host")) == bool(entry.get("provider")):
                 raise PolicyError(
-                    "endpoints.allow[%d] needs a host (a name, address or glob such as *.example.eu)" % index
+                    "endpoints.allow[%d] needs either a host (a name, address or glob such as *.example.eu) "
+                    "or a provider of the catalog" % index
                 )
             kinds = entry.get("kinds") or []
             if not isinstance(kinds, list):
                 raise PolicyError("endpoints.allow[%d].kinds must be a list" % index)
-            self.endpoint_allow.append((str(entry["host"]).lower(), set(kinds), entry))
+            if entry.get("host"):
+                patterns = [str(entry["host"]).lower()]
+            else:
+                provider = catalog.providers.get(entry["provider"])
+                if provider is None:
+                    raise PolicyError(
+                        "endpoints.allow[%d].provider: %s is not in the catalog" % (index, entry["provider"])
+                    )
+                if not provider.get("domains"):
+                    raise PolicyError(
+                        "endpoints.allow[%d].provider: the catalog lists no domains for %s" % (index, entry["provider"])
+                    )
+                # A provider's endpoints: its domains and every name under them.
+                patterns = [p for d in provider["domains"] for p in (d.lower(), "*." + d.lower())]
+            for pattern in patterns:
+                self.endpoint_allow.append((pattern, set(kinds), entry))
         self.internal_domains = [str(d).lower().lstrip(".") for d in endpoints.get("internal_domains") or []]
         self.allow_private = bool(endpoints.get("allow_private_addresses", True))
         self.check_endpoints = "allow" in endpoints or "internal_domains" in endpoints
@@ -310,6 +326,16 @@ class Policy:
         self.telemetry_required = telemetry.get("required", "off")
         if self.telemetry_required not in ("off", "any"):
             raise PolicyError("telemetry.required must be off or any")
+        # Per-service exceptions to the default, e.g. {home_assistant: any}.
+        self.telemetry_services = telemetry.get("services") or {}
+        if not isinstance(self.telemetry_services, dict):
+            raise PolicyError("telemetry.services must map service names to off or any")
+        for service, required in self.telemetry_services.items():
+            if required not in ("off", "any"):
+                raise PolicyError("telemetry.services.%s must be off or any" % service)
+
+    def telemetry_allowed(self, service):
+        return self.telemetry_services.get(service, self.telemetry_required) == "any"
 
 
 def _finding(rule, severity, message, evidence, source=None, *, remediation=""):
@@ -486,18 +512,17 @@ class Evaluator:
                         )
                     )
 
-        if policy.telemetry_required == "off":
-            for service, enabled in sorted((hostvars.get("sovereign_telemetry") or {}).items()):
-                if enabled:
-                    findings.append(
-                        _finding(
-                            "SOV-TEL-001",
-                            "error",
-                            "%s reports usage data to its vendor" % service,
-                            {"service": service, "telemetry": enabled},
-                            remediation="turn the service's telemetry off (the collection's roles do by default)",
-                        )
+        for service, enabled in sorted((hostvars.get("sovereign_telemetry") or {}).items()):
+            if enabled and not policy.telemetry_allowed(service):
+                findings.append(
+                    _finding(
+                        "SOV-TEL-001",
+                        "error",
+                        "%s reports usage data to its vendor" % service,
+                        {"service": service, "telemetry": enabled},
+                        remediation="turn the service's telemetry off (the collection's roles do by default)",
                     )
+                )
         return self._result(name, facts, findings)
 
     def _certification_findings(self, rule, provider_id, offer, facts):

@@ -323,3 +323,47 @@ def test_shipped_catalog_loads_once():
     first = sov.load_catalog()
     assert sov.load_catalog() is first
     assert "scaleway" in first.providers
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "verdict"),
+    [
+        ({"kind": "object_storage", "host": "s3.fr-par.scw.cloud"}, "compliant"),
+        ({"kind": "object_storage", "host": "scw.cloud"}, "compliant"),
+        ({"kind": "ntp", "host": "ntp.scw.cloud"}, "violation"),  # provider entry limited to object storage
+        ({"kind": "object_storage", "host": "s3.eu-west-3.amazonaws.com"}, "violation"),
+        ({"kind": "object_storage", "host": "evil-scw.cloud"}, "violation"),  # not under the domain
+    ],
+)
+def test_endpoint_allowed_by_provider(catalog, endpoint, verdict):
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "scaleway", "kinds": ["object_storage"]})
+    policy = sov.Policy(data, catalog)
+    hostvars = {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_external_endpoints": [endpoint]}
+    assert sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]["verdict"] == verdict
+
+
+def test_endpoint_provider_must_be_known(catalog):
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "acme"})
+    with pytest.raises(sov.PolicyError, match=r"endpoints.allow\[4\].provider: acme is not in the catalog"):
+        sov.Policy(data, catalog)
+    data["endpoints"]["allow"][-1] = {"provider": "scaleway", "host": "x.eu"}
+    with pytest.raises(sov.PolicyError, match="either a host"):
+        sov.Policy(data, catalog)
+
+
+def test_telemetry_per_service_exception(catalog):
+    data = copy.deepcopy(POLICY)
+    data["telemetry"] = {"required": "off", "services": {"home_assistant": "any"}}
+    policy = sov.Policy(data, catalog)
+    hostvars = {
+        "sovereign_provider": "homelab",
+        "sovereign_country": "FR",
+        "sovereign_telemetry": {"home_assistant": True, "grafana": True},
+    }
+    findings = sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]["findings"]
+    assert [(f["rule"], f["evidence"]["service"]) for f in findings] == [("SOV-TEL-001", "grafana")]
+    data["telemetry"]["services"]["grafana"] = "sometimes"
+    with pytest.raises(sov.PolicyError, match=r"telemetry\.services\.grafana must be off or any"):
+        sov.Policy(data, catalog)
