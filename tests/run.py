@@ -140,7 +140,23 @@ def pytest_check(results, name, args, env=None):
 # --- groups -----------------------------------------------------------------
 
 
+def drop_stale_collection_copies():
+    """Remove copies of this collection from ~/.ansible/collections.
+
+    ansible-lint (through ansible-compat) can install the project collection
+    there and later prefer that copy to this checkout, judging stale code.
+    """
+    stale = Path.home() / ".ansible" / "collections" / "ansible_collections" / "sovereign" / "cloud"
+    if stale.exists() and not (stale.is_symlink() and stale.resolve() == ROOT):
+        print(f"note: removing stale copy of the collection at {stale}", flush=True)
+        if stale.is_symlink():
+            stale.unlink()
+        else:
+            shutil.rmtree(stale)
+
+
 def lint(results):
+    drop_stale_collection_copies()
     check(results, "ruff check", ["ruff", "check", "."])
     check(results, "ruff format", ["ruff", "format", "--check", "."])
     check(results, "yamllint", ["yamllint", "--strict", "."])

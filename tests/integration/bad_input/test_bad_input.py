@@ -24,7 +24,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1] / "tooling"))
 import labhost  # noqa: E402
 
-IMAGE = os.environ.get("SOVEREIGN_BAD_INPUT_IMAGE", "sovereign-lab/debian:12")
 WATCHED = "/etc /usr/local /home /var/lib/sovereign /opt"
 
 
@@ -35,17 +34,6 @@ def load_cases():
         for case in data["cases"]:
             cases.append(pytest.param(data["role"], case, id=f"{path.stem}-{case['id']}"))
     return cases
-
-
-@pytest.fixture(scope="session")
-def target(tmp_path_factory):
-    name = labhost.start(IMAGE, "sovereign-bad-input", hostname="bad-input")
-    try:
-        workdir = tmp_path_factory.mktemp("bad-input")
-        (workdir / "inventory.yml").write_text(yaml.safe_dump(labhost.docker_inventory({"target": name})))
-        yield name, workdir
-    finally:
-        labhost.remove(name)
 
 
 def changed_files(container, marker):
