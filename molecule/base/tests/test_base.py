@@ -145,6 +145,7 @@ def test_lynis_hardening_index(host):
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, f"{name}.txt"), "w", encoding="utf-8") as handle:
         handle.write(f"{index}\n")
-    # A bare Debian container with a few services scores about 57; the base
-    # role must clearly improve on that (72 seen on Debian 12 after it).
-    assert index >= 70
+    # A bare lab container scores 59-60 (benchmarks/base_hardening.py); after
+    # the base role 71-72 was seen on Debian 12 and 13. The floor leaves room
+    # for Lynis' own variation, not for losing the role's hardening.
+    assert index >= 68
