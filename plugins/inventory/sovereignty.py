@@ -27,11 +27,6 @@ options:
     required: true
     choices: [sovereign.cloud.sovereignty]
     type: str
-  policy:
-    description:
-      - The policy as a dictionary (schema in docs/sovereignty.md).
-      - Exactly one of O(policy) and O(policy_file) is required.
-    type: dict
   policy_file:
     description:
       - Path of a YAML policy file, or of a vars file whose only key is C(sovereign_policy).
@@ -39,14 +34,6 @@ options:
       - Keep it out of the inventory directory itself (Ansible would read it as
         an inventory source), or use the C(group_vars/all) file that defines
         C(sovereign_policy).
-    type: str
-  catalog_dir:
-    description:
-      - Directory of the catalog (providers.yml, certifications.yml, countries.yml).
-      - Defaults to the collection's.
-    type: path
-  today:
-    description: Evaluation date (YYYY-MM-DD) for certification validity. Defaults to today.
     type: str
   use_vars_plugins:
     description:
@@ -56,6 +43,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.constructed
+  - sovereign.cloud.sovereignty_policy
 """
 
 EXAMPLES = r"""

@@ -68,16 +68,23 @@ def grafana_reports(text):
     }
 
 
+def _yaml_lines(text):
+    """(indent, content) of the meaningful lines of block YAML, comments dropped.
+
+    Enough for the few keys read here; URLs with '#' fragments are not expected
+    in the files scanned.
+    """
+    for raw in (text or "").splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if line.strip():
+            yield len(line) - len(line.lstrip()), line.strip()
+
+
 def yaml_nested_bool(text, parent, key, default):
     """Value of `parent: {key: bool}` in simple block YAML, without a YAML parser."""
     current_parent = None
     parent_indent = None
-    for raw in (text or "").splitlines():
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        stripped = line.strip()
+    for indent, stripped in _yaml_lines(text):
         if indent == 0:
             current_parent = stripped[:-1] if stripped.endswith(":") else None
             parent_indent = None
@@ -133,21 +140,14 @@ def k3s_registry_endpoints(text):
     endpoints = []
     mirrored = set()
     in_mirrors = False
-    current = None
-    for raw in (text or "").splitlines():
-        line = raw.split("#", 1)[0].rstrip()
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        stripped = line.strip()
+    for indent, stripped in _yaml_lines(text):
         if indent == 0:
             in_mirrors = stripped == "mirrors:"
             continue
         if not in_mirrors:
             continue
         if stripped.endswith(":") and not stripped.startswith(("-", "endpoint")):
-            current = stripped[:-1].strip("\"'")
-            mirrored.add(current)
+            mirrored.add(stripped[:-1].strip("\"'"))
             continue
         candidate = stripped.lstrip("-").strip().strip("\"'")
         if stripped.startswith("endpoint:") and "[" in stripped:

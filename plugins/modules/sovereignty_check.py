@@ -26,11 +26,6 @@ description:
     SOV-CERT-001, SOV-CERT-002, SOV-CERT-003, SOV-EP-001, SOV-TEL-001 are
     described in docs/sovereignty.md.
 options:
-  policy:
-    description:
-      - The policy as a dictionary (schema in docs/sovereignty.md).
-      - Exactly one of O(policy) and O(policy_file) is required.
-    type: dict
   policy_file:
     description:
       - Path of a YAML policy file on the controller, or of a vars file whose
@@ -59,14 +54,8 @@ options:
     elements: str
     choices: [json, markdown, junit]
     default: [json, markdown, junit]
-  catalog_dir:
-    description:
-      - Directory holding providers.yml, certifications.yml and countries.yml.
-      - Defaults to the collection's catalog.
-    type: path
-  today:
-    description: Evaluation date (YYYY-MM-DD) for certification validity. Defaults to the controller's date.
-    type: str
+extends_documentation_fragment:
+  - sovereign.cloud.sovereignty_policy
 attributes:
   check_mode:
     support: full
