@@ -9,23 +9,12 @@ plugins/plugin_utils/_sovereignty.py, where the logic lives and is tested.
 
 from __future__ import annotations
 
-import datetime
 import os
 
-import yaml
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
-
-
-def _load_yaml(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return yaml.safe_load(handle) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise AnsibleActionFail("cannot read %s: %s" % (path, to_native(exc))) from exc
 
 
 class ActionModule(ActionBase):
@@ -64,7 +53,8 @@ class ActionModule(ActionBase):
             if args["policy"] is not None:
                 policy_data = args["policy"]
             else:
-                policy_data = sov.unwrap_policy(_load_yaml(args["policy_file"]))
+                # Ansible's loader, as the inventory plugin uses: vault-encrypted policies work.
+                policy_data = sov.unwrap_policy(self._loader.load_from_file(args["policy_file"]))
             policy = sov.Policy(policy_data, catalog)
         except sov.CatalogError as exc:
             raise AnsibleActionFail("sovereignty catalog in %s: %s" % (catalog_dir, exc)) from exc
@@ -72,12 +62,10 @@ class ActionModule(ActionBase):
             where = args["policy_file"] or "policy"
             raise AnsibleActionFail("%s: %s" % (where, exc)) from exc
 
-        today = None
-        if args["today"]:
-            try:
-                today = datetime.date.fromisoformat(args["today"])
-            except ValueError as exc:
-                raise AnsibleActionFail("today: %r is not a date (YYYY-MM-DD)" % args["today"]) from exc
+        try:
+            today = sov.parse_today(args["today"])
+        except ValueError as exc:
+            raise AnsibleActionFail(str(exc)) from exc
 
         names = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
         hostvars = task_vars.get("hostvars") or {}

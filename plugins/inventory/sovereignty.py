@@ -56,7 +56,6 @@ keyed_groups:
     prefix: sovereignty_rule
 """
 
-import datetime
 import os
 
 from ansible.errors import AnsibleParserError
@@ -101,15 +100,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             policy = sov.Policy(policy_data, catalog)
         except (sov.CatalogError, sov.PolicyError) as exc:
             raise AnsibleParserError("%s: %s" % (policy_file or path, exc)) from exc
-        today = self.get_option("today")
-        if today:
-            try:
-                today = datetime.date.fromisoformat(today)
-            except ValueError as exc:
-                raise AnsibleParserError("%s: today: %r is not a date (YYYY-MM-DD)" % (path, today)) from exc
+        try:
+            today = sov.parse_today(self.get_option("today"))
+        except ValueError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc)) from exc
 
         sources = getattr(inventory, "processed_sources", [])
-        evaluator = sov.Evaluator(policy, catalog, today or None)
+        evaluator = sov.Evaluator(policy, catalog, today)
         strict = self.get_option("strict")
         for name in list(inventory.hosts):
             host = inventory.hosts[name]

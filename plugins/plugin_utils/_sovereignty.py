@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import functools
 import ipaddress
 import json
 import os
@@ -145,23 +146,25 @@ class Catalog:
 DEFAULT_CATALOG_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "sovereignty"
 )
-_CATALOG_CACHE = {}
+
+
+def _read_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
 
 
 def load_catalog(catalog_dir=None):
     """The catalog in `catalog_dir` (default: the collection's), read once per process."""
-    directory = os.path.abspath(catalog_dir or DEFAULT_CATALOG_DIR)
-    if directory not in _CATALOG_CACHE:
-        parts = []
-        for name in ("providers.yml", "certifications.yml", "countries.yml"):
-            path = os.path.join(directory, name)
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    parts.append(yaml.safe_load(handle) or {})
-            except (OSError, yaml.YAMLError) as exc:
-                raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
-        _CATALOG_CACHE[directory] = Catalog(*parts)
-    return _CATALOG_CACHE[directory]
+    return _load_catalog(os.path.abspath(catalog_dir or DEFAULT_CATALOG_DIR))
+
+
+@functools.cache
+def _load_catalog(directory):
+    names = ("providers.yml", "certifications.yml", "countries.yml")
+    return Catalog(*(_read_yaml(os.path.join(directory, name)) for name in names))
 
 
 def unwrap_policy(data):
@@ -171,20 +174,23 @@ def unwrap_policy(data):
     return data
 
 
+@functools.cache
 def role_defaults():
     """Defaults of the collection's roles for ROLE_KEYS, read once per process."""
-    if "role_defaults" not in _CATALOG_CACHE:
-        roles = os.path.join(os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR)), "roles")
-        values = {}
-        for key, role in ROLE_KEYS.items():
-            path = os.path.join(roles, role, "defaults", "main.yml")
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    values[key] = (yaml.safe_load(handle) or {}).get(key)
-            except (OSError, yaml.YAMLError) as exc:
-                raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
-        _CATALOG_CACHE["role_defaults"] = values
-    return _CATALOG_CACHE["role_defaults"]
+    roles = os.path.join(os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR)), "roles")
+    return {
+        key: _read_yaml(os.path.join(roles, role, "defaults", "main.yml")).get(key) for key, role in ROLE_KEYS.items()
+    }
+
+
+def parse_today(text):
+    """The evaluation date option: None when unset, else an ISO date; ValueError names the option."""
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(text))
+    except ValueError as exc:
+        raise ValueError("today: %r is not a date (YYYY-MM-DD)" % text) from exc
 
 
 def host_facts(values):
