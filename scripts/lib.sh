@@ -61,6 +61,27 @@ ensure_test_tools() {
 
 ensure_images() {
   "$ROOT/scripts/lab-images" 12 13
+  ensure_extra_ca
+}
+
+# CA certificates this machine trusts beyond Debian's bundle (a TLS-inspecting
+# proxy's CA): exported as SOVEREIGN_LAB_EXTRA_CA so the lab inventory and the
+# molecule scenarios pass them to the base role (sovereign_extra_ca_certificates)
+# and pip inside the lab hosts can reach PyPI. Set the variable yourself to
+# override; nothing is exported when the machine trusts nothing extra.
+ensure_extra_ca() {
+  [ -n "${SOVEREIGN_LAB_EXTRA_CA:-}" ] && return 0
+  local host_bundle=/etc/ssl/certs/ca-certificates.crt image_bundle out count
+  [ -f "$host_bundle" ] || return 0
+  out="$ROOT/.cache/lab-extra-ca.pem"
+  image_bundle=$(mktemp)
+  docker run --rm sovereign-lab/debian:13 cat /etc/ssl/certs/ca-certificates.crt >"$image_bundle"
+  count=$("$VENV/bin/python" "$ROOT/tests/tooling/extra_ca.py" "$host_bundle" "$image_bundle" "$out")
+  rm -f "$image_bundle"
+  if [ "$count" -gt 0 ]; then
+    say "This machine trusts $count CA certificate(s) the lab images do not: passing them to the lab hosts"
+    export SOVEREIGN_LAB_EXTRA_CA=$out
+  fi
 }
 
 ensure_all() {

@@ -119,20 +119,21 @@ def gitlab_usage_ping(text):
 def home_assistant(configuration_text, analytics_storage_text=None):
     """Home Assistant: cloud (Nabu Casa) loaded, and analytics opted in.
 
-    `default_config:` loads both `cloud` and `analytics`; analytics only
-    sends data when the owner opted in (.storage/analytics preferences).
+    `default_config:` (or an explicit `cloud:`) loads Nabu Casa's cloud.
+    Analytics is one of the integrations Home Assistant always sets up; it
+    only sends data when the owner opted in, which .storage/core.analytics
+    records (no file: never asked, nothing sent).
     """
     top_keys = set(re.findall(r"^([a-z_]+):", configuration_text or "", re.M))
     cloud = bool(top_keys & {"cloud", "default_config"})
-    analytics_loaded = bool(top_keys & {"analytics", "default_config"})
     opted_in = False
-    if analytics_loaded and analytics_storage_text:
+    if analytics_storage_text:
         try:
             prefs = json.loads(analytics_storage_text).get("data", {}).get("preferences", {})
             opted_in = any(bool(v) for v in prefs.values())
         except (ValueError, AttributeError):
             opted_in = True  # unreadable preferences: assume the worst
-    return {"cloud": cloud, "analytics": analytics_loaded and opted_in}
+    return {"cloud": cloud, "analytics": opted_in}
 
 
 def k3s_registry_endpoints(text):

@@ -160,7 +160,7 @@ def observe(reader, home_assistant_dirs):
         configuration = reader.text(os.path.join(directory, "configuration.yaml"))
         if configuration is None:
             continue
-        found = parse.home_assistant(configuration, reader.text(os.path.join(directory, ".storage", "analytics")))
+        found = parse.home_assistant(configuration, reader.text(os.path.join(directory, ".storage", "core.analytics")))
         telemetry["home_assistant"] = found["analytics"]
         if found["cloud"]:
             endpoints.append({"kind": "cloud_remote", "host": "nabucasa.com"})

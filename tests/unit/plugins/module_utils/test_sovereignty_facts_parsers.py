@@ -80,7 +80,11 @@ def test_home_assistant():
     assert parse.home_assistant("default_config:\nhttp:\n", opted_in) == {"cloud": True, "analytics": True}
     assert parse.home_assistant("default_config:\n", opted_out) == {"cloud": True, "analytics": False}
     explicit = "frontend:\nhistory:\nhttp:\n  use_x_forwarded_for: true\n"
-    assert parse.home_assistant(explicit, opted_in) == {"cloud": False, "analytics": False}
+    # Analytics is set up whatever the configuration lists: the opt-in decides.
+    assert parse.home_assistant(explicit, opted_in) == {"cloud": False, "analytics": True}
+    assert parse.home_assistant(explicit, opted_out) == {"cloud": False, "analytics": False}
+    assert parse.home_assistant(explicit, None) == {"cloud": False, "analytics": False}
+    assert parse.home_assistant("cloud:\n", "not json") == {"cloud": True, "analytics": True}
 
 
 def test_k3s_registries():

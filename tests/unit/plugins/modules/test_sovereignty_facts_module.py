@@ -22,7 +22,7 @@ def test_observe_sample_host(tmp_path):
     write(tmp_path, "/etc/alloy/config.alloy", "")
     write(tmp_path, "/etc/default/alloy", 'CUSTOM_ARGS="--disable-reporting"\n')
     write(tmp_path, "/var/lib/homeassistant/configuration.yaml", "default_config:\n")
-    write(tmp_path, "/var/lib/homeassistant/.storage/analytics", json.dumps({"data": {"preferences": {}}}))
+    write(tmp_path, "/var/lib/homeassistant/.storage/core.analytics", json.dumps({"data": {"preferences": {}}}))
     write(
         tmp_path, "/etc/rancher/k3s/registries.yaml", 'mirrors:\n  docker.io:\n    endpoint: ["https://r.example.eu"]\n'
     )
