@@ -110,7 +110,7 @@ def main():
             started = time.monotonic()
             poller = threading.Thread(target=first_200, args=(name, started, stop, found), daemon=True)
             poller.start()
-            first, _ = converge(inventory, playbook, extra_file)
+            first = converge(inventory, playbook, extra_file)[0]
             poller.join(timeout=60)
             stop.set()
             second, changed = converge(inventory, playbook, extra_file)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Bring a running Home Assistant to the state the role describes, through its API.
 
 Run by the sovereign.cloud.home_assistant role with the Python of Home

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print the pip requirements of the integrations Home Assistant will load.
 
 Run with the Python of Home Assistant's venv (sovereign.cloud.home_assistant
