@@ -84,3 +84,15 @@ def test_unit_hardened(host):
     print(f"\nsystemd-analyze security mosquitto: {exposure}")
     score = float(exposure.split("exposure level for mosquitto.service:")[1].split()[0])
     assert score < 5.0, exposure
+
+
+def test_tls_listener_with_the_internal_ca(client):
+    """Over TLS on 8883, verified against the internal CA, with the broker's IP as name."""
+    ca = "--cafile /etc/sovereign/pki/ca.crt -p 8883"
+    auth = f"-u {HA[0]} -P {HA[1]}"
+    assert client.run(f"mosquitto_pub -h {BROKER} {ca} {auth} -q 1 -r -t homeassistant/tls -m over-tls").succeeded
+    got = client.run(f"mosquitto_sub -h {BROKER} {ca} {auth} -t homeassistant/tls -C 1 -W 3")
+    assert got.stdout.strip() == "over-tls"
+    # Checked against another CA (a public root), the certificate is refused.
+    other_ca = "--cafile /etc/ssl/certs/ISRG_Root_X1.pem -p 8883"
+    assert client.run(f"mosquitto_pub -h {BROKER} {other_ca} {auth} -t homeassistant/tls -m 1").rc != 0
