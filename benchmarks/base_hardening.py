@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,17 +38,6 @@ def lynis_index(container):
     return int(match.group(1))
 
 
-def converge(inventory, playbook):
-    started = time.monotonic()
-    proc = sh("ansible-playbook", "-i", str(inventory), str(playbook), check=False)
-    seconds = time.monotonic() - started
-    if proc.returncode:
-        sys.stderr.write(proc.stdout[-4000:])
-        raise RuntimeError("converge failed")
-    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
-    return seconds, changed
-
-
 def measure(label, image, workdir):
     name = labhost.start(image, f"sovereign-bench-{label}", hostname=label)
     try:
@@ -60,9 +48,9 @@ def measure(label, image, workdir):
         playbook = workdir / "base.yml"
         play = {"name": "Base", "hosts": "all", "become": True, "roles": ["sovereign.cloud.base"]}
         playbook.write_text(json.dumps([play]))
-        first, _first_changed = converge(inventory, playbook)
+        first, _first_changed = labhost.timed_converge(inventory, playbook)
         after = lynis_index(name)
-        second, changed = converge(inventory, playbook)
+        second, changed = labhost.timed_converge(inventory, playbook)
         return {
             "image": image,
             "lynis_before": before,

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -58,22 +56,6 @@ def playbook_text():
     return json.dumps([play])
 
 
-def converge(inventory, playbook, extra):
-    started = time.monotonic()
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(playbook), "-e", f"@{extra}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    seconds = time.monotonic() - started
-    if proc.returncode:
-        sys.stderr.write(proc.stdout[-4000:])
-        raise RuntimeError("converge failed")
-    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
-    return seconds, changed
-
-
 def first_200(container, started, stop, found):
     """Poll through the proxy from inside the host; record seconds since `started`."""
     while not stop.is_set():
@@ -110,10 +92,10 @@ def main():
             started = time.monotonic()
             poller = threading.Thread(target=first_200, args=(name, started, stop, found), daemon=True)
             poller.start()
-            first = converge(inventory, playbook, extra_file)[0]
+            first = labhost.timed_converge(inventory, playbook, "-e", f"@{extra_file}")[0]
             poller.join(timeout=60)
             stop.set()
-            second, changed = converge(inventory, playbook, extra_file)
+            second, changed = labhost.timed_converge(inventory, playbook, "-e", f"@{extra_file}")
         finally:
             labhost.remove(name)
     figures = {

@@ -7,7 +7,9 @@ booting, so nothing the boot itself writes is mistaken for a change.
 
 from __future__ import annotations
 
+import re
 import subprocess
+import sys
 import time
 import uuid
 
@@ -54,3 +56,23 @@ def docker_inventory(hosts):
             }
         }
     }
+
+
+def timed_converge(inventory, playbook, *args):
+    """Run ansible-playbook; return (wall seconds, total changed in the PLAY RECAP).
+
+    Raises RuntimeError (after printing the end of the output) when the run fails.
+    """
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(playbook), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if proc.returncode:
+        sys.stderr.write(proc.stdout[-4000:])
+        raise RuntimeError("converge failed")
+    changed = sum(int(n) for n in re.findall(r"changed=(\d+)", proc.stdout.split("PLAY RECAP")[-1]))
+    return seconds, changed
