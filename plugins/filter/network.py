@@ -4,7 +4,7 @@
 """Network filters: thin adapters over module_utils/_network.py.
 
 Documentation of each filter lives in the YAML file of the same name beside
-this one (networks_by_family.yml, invalid_networks.yml).
+this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml).
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ def invalid_networks(values):
     return _network.invalid_networks(values)
 
 
+def invalid_addresses(values):
+    return _network.invalid_addresses(values)
+
+
 class FilterModule:
     def filters(self):
         return {
             "networks_by_family": networks_by_family,
             "invalid_networks": invalid_networks,
+            "invalid_addresses": invalid_addresses,
         }

@@ -52,6 +52,26 @@ def invalid_networks(values):
     return problems
 
 
+def invalid_addresses(values):
+    """List the entries of ``values`` that are not single IPv4/IPv6 addresses.
+
+    For addresses to bind to: a network (anything with a ``/``) is refused
+    even when it is valid CIDR. Same return shape as ``invalid_networks``.
+    """
+    if not isinstance(values, (list, tuple)):
+        return [{"value": values, "reason": "expected a list of IP addresses"}]
+    problems = []
+    for value in values:
+        if not isinstance(value, str):
+            problems.append({"value": value, "reason": "expected a string"})
+            continue
+        try:
+            ipaddress.ip_address(value.strip())
+        except ValueError:
+            problems.append({"value": value, "reason": "not an IPv4 or IPv6 address"})
+    return problems
+
+
 def networks_by_family(values):
     """Split networks into ``{"ipv4": [...], "ipv6": [...]}``, normalised.
 

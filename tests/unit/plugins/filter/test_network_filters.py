@@ -10,7 +10,11 @@ from ansible_collections.sovereign.cloud.plugins.test import in_networks as in_n
 
 
 def test_filters_are_registered():
-    assert set(network_filters.FilterModule().filters()) == {"networks_by_family", "invalid_networks"}
+    assert set(network_filters.FilterModule().filters()) == {
+        "networks_by_family",
+        "invalid_networks",
+        "invalid_addresses",
+    }
 
 
 def test_networks_by_family_filter():

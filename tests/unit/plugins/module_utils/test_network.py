@@ -82,3 +82,15 @@ def test_address_in_networks(address, networks, inside):
 def test_address_in_networks_raises_on_malformed_network():
     with pytest.raises(ValueError):
         _network.address_in_networks("10.1.2.3", ["10.0.0.1/8"])
+
+
+def test_invalid_addresses_refuses_networks_and_names():
+    problems = _network.invalid_addresses(["127.0.0.1", "::1", "10.0.0.0/8", "eth0", "fd00::1"])
+    assert [p["value"] for p in problems] == ["10.0.0.0/8", "eth0"]
+    assert all(p["reason"] == "not an IPv4 or IPv6 address" for p in problems)
+
+
+def test_invalid_addresses_refuses_a_string_instead_of_a_list():
+    assert _network.invalid_addresses("127.0.0.1") == [
+        {"value": "127.0.0.1", "reason": "expected a list of IP addresses"}
+    ]
