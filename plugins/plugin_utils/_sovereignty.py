@@ -33,6 +33,7 @@ import functools
 import ipaddress
 import json
 import os
+import re
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -205,6 +206,28 @@ def host_facts(values):
     return facts
 
 
+_SITE_NUMBER = re.compile(r"[-_]?[0-9]+[a-z]?$")
+
+
+def find_location(provider_entry, location):
+    """A provider's catalog entry for a location id, or None.
+
+    Ids are matched exactly, then without a trailing building number, so an
+    OVHcloud datacenter `rbx7` or region `GRA11` resolves to the site `rbx` /
+    `GRA` when the catalog lists only the site. Case is kept: OVHcloud writes
+    regions upper case and datacenters lower case.
+    """
+    if not location:
+        return None
+    locations = provider_entry.get("locations") or {}
+    found = locations.get(location)
+    if found is None:
+        site = _SITE_NUMBER.sub("", str(location))
+        if site and site != location:
+            found = locations.get(site)
+    return found
+
+
 def country_of(catalog, provider, location):
     """ISO country of a provider's zone, region or datacenter; ValueError when unknown."""
     entry = catalog.providers.get(provider)
@@ -212,7 +235,7 @@ def country_of(catalog, provider, location):
         raise ValueError(
             "provider %r is not in the catalog (known: %s)" % (provider, ", ".join(sorted(catalog.providers)))
         )
-    found = entry["locations"].get(location)
+    found = find_location(entry, location)
     if found is None:
         raise ValueError("location %r of provider %s is not in the catalog" % (location, provider))
     return found["country"]
@@ -455,7 +478,7 @@ class Evaluator:
                     )
                 )
         else:
-            location = provider["locations"].get(location_id) if location_id else None
+            location = find_location(provider, location_id)
             if location is None:
                 findings.append(
                     _finding(

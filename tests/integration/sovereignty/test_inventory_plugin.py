@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 import yaml
+from ansible_inventory import ansible_inventory as run_ansible_inventory
+from ansible_inventory import plain
 
 HOSTS = {
     "all": {
@@ -50,26 +50,8 @@ def write_plugin_config(inventory, **options):
     (inventory / "zz.sovereignty.yml").write_text(yaml.safe_dump(config))
 
 
-def plain(value):
-    """ansible-inventory 2.19 prints values that inventory plugins set (data,
-    never templates) as {"__ansible_unsafe": ...}; compare the data itself."""
-    if isinstance(value, dict):
-        if list(value) == ["__ansible_unsafe"]:
-            return value["__ansible_unsafe"]
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def ansible_inventory(inventory):
-    return subprocess.run(
-        ["ansible-inventory", "-i", str(inventory), "--list"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"},
-    )
+    return run_ansible_inventory(inventory)
 
 
 def test_verdicts_become_groups_and_variables(inventory):
