@@ -104,6 +104,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible-inventory
 cache_timeout: 600
 
+---
 # Through an API gateway; only the dedicated servers, whatever their state
 plugin: sovereign.cloud.ovhcloud
 endpoint: https://ovh-api.gw.example.eu/1.0
@@ -113,14 +114,8 @@ dedicated_states: []
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.sovereign.cloud.plugins.plugin_utils import _cloud_inventory as ci
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _ovhcloud_inventory as ovhc
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._inventory_plugin import CloudInventory, catalog_country
-
-try:
-    from ovh.exceptions import APIError
-except ImportError:
-    APIError = Exception  # pylint: disable=invalid-name
 
 
 class InventoryModule(CloudInventory):
@@ -143,8 +138,10 @@ class InventoryModule(CloudInventory):
         return data
 
     def _client(self):
-        if not (ci.HAS_REQUESTS and ovhc.HAS_OVH):
-            raise AnsibleError("ovhcloud inventory: the ovh Python client is required (pip install ovh)")
+        try:
+            api_error = ovhc.client_module().exceptions.APIError
+        except ovhc.MissingClient as exc:
+            raise AnsibleError("ovhcloud inventory: %s" % exc) from None
         endpoint = self.get_option("endpoint")
         if not ovhc.is_base_url(endpoint) and endpoint not in ovhc.named_endpoints():
             raise AnsibleError(
@@ -158,7 +155,7 @@ class InventoryModule(CloudInventory):
                 session_options=self._session_options(),
                 config_file=self.get_option("config_file"),
             )
-        except APIError as exc:
+        except api_error as exc:
             # Configuration errors of the client name the missing setting, never a secret value.
             raise AnsibleError("ovhcloud inventory: %s" % exc) from None
 

@@ -131,6 +131,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/ansible-inventory
 cache_timeout: 600
 
+---
 # Only the servers of one project tagged k3s, stopped ones too
 plugin: sovereign.cloud.scaleway
 projects: [6f1f2d5a-0e8b-4b43-9d5e-3b9e0d1f2a10]
@@ -146,11 +147,6 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils import _cloud_inve
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _scaleway_inventory as scw
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._inventory_plugin import CloudInventory, catalog_country
 
-try:
-    from scaleway import Client
-except ImportError:
-    Client = None  # pylint: disable=invalid-name
-
 
 class InventoryModule(CloudInventory):
     NAME = "sovereign.cloud.scaleway"
@@ -158,17 +154,8 @@ class InventoryModule(CloudInventory):
     FILE_SUFFIXES = ("scaleway.yml", "scaleway.yaml")
 
     def _settings(self):
-        zones = self.get_option("zones") or None
-        if zones is not None:
-            known = scw.sdk_zones()
-            unknown = [zone for zone in zones if zone not in known]
-            if unknown:
-                raise AnsibleError(
-                    "scaleway inventory: option zones names %s, which the installed SDK does not know (known: %s)"
-                    % (", ".join(unknown), ", ".join(known))
-                )
         settings = scw.Settings(
-            zones=zones,
+            zones=self.get_option("zones") or None,
             products=self.get_option("products"),
             projects=self.get_option("projects"),
             tags=self.get_option("tags"),
@@ -183,16 +170,29 @@ class InventoryModule(CloudInventory):
         data["profile"] = self.get_option("profile")
         return data
 
+    def _check_zones(self):
+        zones = self._scaleway_settings.zones
+        known = scw.sdk_zones()
+        unknown = [zone for zone in zones or () if zone not in known]
+        if unknown:
+            raise AnsibleError(
+                "scaleway inventory: option zones names %s, which the installed SDK does not know (known: %s)"
+                % (", ".join(unknown), ", ".join(known))
+            )
+
     def _client(self):
-        if not (ci.HAS_REQUESTS and scw.HAS_SCALEWAY):
-            raise AnsibleError("scaleway inventory: the scaleway Python SDK is required (pip install scaleway)")
+        try:
+            client_class = scw.sdk().Client
+        except scw.MissingSDK as exc:
+            raise AnsibleError("scaleway inventory: %s" % exc) from None
+        self._check_zones()
         # Without a config file (AWX, CI: keys in SCW_* variables) the SDK logs a
         # warning for the missing file; a missing key is still reported by validate().
         sdk_log = logging.getLogger("scaleway")
         level = sdk_log.level
         sdk_log.setLevel(logging.ERROR)
         try:
-            client = Client.from_config_file_and_env(
+            client = client_class.from_config_file_and_env(
                 self.get_option("config_file"), self.get_option("profile") or "default"
             )
         finally:

@@ -27,15 +27,6 @@ import ipaddress
 import json
 import re
 
-try:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
-    HAS_REQUESTS = True
-except ImportError:  # reported by the plugins with the install hint
-    HAS_REQUESTS = False
-
 # Responses worth another try: rate limiting and server-side failures.
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 
@@ -44,7 +35,7 @@ ADDRESS_KEYS = ("public_ipv4", "private_ipv4", "public_ipv6", "private_ipv6")
 HOSTNAME_KEYS = ("name", "hostname", "id", *ADDRESS_KEYS)
 
 # Cache records carry this; a record written by another layout is refetched.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class FetchError(Exception):
@@ -63,6 +54,12 @@ def http_session(*, retries, backoff_factor, retry_after_max, pool_size, session
     last try the final response is returned, so the SDK raises its own error
     with the API's message. The pool holds one connection per worker thread.
     """
+    # Imported here, not at module level: a run served from the inventory cache
+    # never needs an HTTP stack, and skipping the import keeps it fast.
+    import requests  # noqa: PLC0415
+    from requests.adapters import HTTPAdapter  # noqa: PLC0415
+    from urllib3.util.retry import Retry  # noqa: PLC0415
+
     options = {
         "total": retries,
         "connect": retries,
@@ -255,7 +252,13 @@ def options_fingerprint(options):
 
 
 def cache_payload(records, fingerprint):
-    return {"format": CACHE_FORMAT, "options": fingerprint, "hosts": records}
+    """The cache entry: the records as one JSON text.
+
+    One string rather than nested objects because ansible-core 2.19's cache
+    plugins decode every JSON object through a type-aware hook: 2,000 hosts as
+    objects took seconds to load, as one string they take milliseconds.
+    """
+    return {"format": CACHE_FORMAT, "options": fingerprint, "hosts": json.dumps(records, separators=(",", ":"))}
 
 
 def records_from_cache(payload, fingerprint):
@@ -264,7 +267,10 @@ def records_from_cache(payload, fingerprint):
         return None
     if payload.get("format") != CACHE_FORMAT or payload.get("options") != fingerprint:
         return None
-    hosts = payload.get("hosts")
+    try:
+        hosts = json.loads(str(payload.get("hosts")))
+    except ValueError:
+        return None
     return hosts if isinstance(hosts, list) else None
 
 
@@ -287,7 +293,6 @@ def base_record(provider, resource, cloud_id, *, candidates, addresses, variable
     ansible_host and the cloud_*_ipv* variables are never lists.
     """
     record_vars = {
-        "cloud_provider": provider,
         "cloud_resource": resource,
         "cloud_id": cloud_id,
         "cloud_public_ipv4": addresses.get("public_ipv4"),

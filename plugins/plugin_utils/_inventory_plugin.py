@@ -136,8 +136,10 @@ class CloudInventory(BaseInventoryPlugin, Constructable, Cacheable):
             host_vars = record["vars"]
             for key, value in host_vars.items():
                 self.inventory.set_variable(host, key, value)
-            self._set_composite_vars(compose, host_vars, host, strict=strict)
-            # Composed variables are visible to groups and keyed_groups, as in constructed.
-            host_vars = self.inventory.get_host(host).get_vars()
-            self._add_host_to_composed_groups(groups, host_vars, host, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, host_vars, host, strict=strict)
+            if compose:
+                self._set_composite_vars(compose, host_vars, host, strict=strict)
+            if groups or keyed_groups:
+                # Composed variables are visible to groups and keyed_groups, as in constructed.
+                host_vars = self.inventory.get_host(host).get_vars()
+                self._add_host_to_composed_groups(groups, host_vars, host, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, host_vars, host, strict=strict)

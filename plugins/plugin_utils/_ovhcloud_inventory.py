@@ -13,18 +13,27 @@ requests (projects, and the one-request-per-server dedicated server details).
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _cloud_inventory as ci
 
-try:
-    import ovh
-    from ovh.exceptions import ResourceNotFoundError
 
-    HAS_OVH = True
-except ImportError:
-    HAS_OVH = False
+class MissingClient(Exception):
+    """The ovh package is not installed."""
+
+
+@functools.cache
+def client_module():
+    """The ovh package, imported on first use (a cached run does not need it)."""
+    try:
+        import ovh  # noqa: PLC0415
+        import ovh.exceptions  # noqa: PLC0415
+    except ImportError as exc:
+        raise MissingClient("the ovh Python client is required (pip install ovh): %s" % exc) from None
+    return ovh
+
 
 PROVIDER = "ovhcloud"
 PRODUCTS = ("public_cloud", "dedicated")
@@ -39,7 +48,7 @@ def is_base_url(endpoint):
 
 
 def named_endpoints():
-    return sorted(ovh.client.ENDPOINTS)
+    return sorted(client_module().client.ENDPOINTS)
 
 
 def build_client(endpoint, *, timeout, session_options, config_file=None, credentials=None):
@@ -54,7 +63,7 @@ def build_client(endpoint, *, timeout, session_options, config_file=None, creden
         base_url = str(endpoint).rstrip("/")
         endpoint = "ovh-eu"
     kwargs = {key: value for key, value in (credentials or {}).items() if value}
-    client = ovh.Client(endpoint=endpoint, timeout=timeout, config_file=config_file, **kwargs)
+    client = client_module().Client(endpoint=endpoint, timeout=timeout, config_file=config_file, **kwargs)
     if base_url:
         # The client has no public setting for this; _endpoint is the base it prefixes paths with.
         client._endpoint = base_url  # pylint: disable=protected-access
@@ -152,7 +161,7 @@ def _string_list(found, errors, scope):
 def _dedicated_details(client, name):
     try:
         return client.get("/dedicated/server/%s" % urllib.parse.quote(name, safe=""))
-    except ResourceNotFoundError:
+    except client_module().exceptions.ResourceNotFoundError:
         return None  # deleted between the list and this request: no longer a host
 
 
@@ -220,12 +229,9 @@ def instance_record(instance, project, prices, catalog_country):
         "cloud_created": instance.get("created"),
         "cloud_public_ips": [address for address, public in entries if public and address],
         "cloud_private_ips": [address for address, public in entries if not public and address],
-        "cloud_region": region,
-        "cloud_zone": None,
         "cloud_billing": "monthly" if monthly_billing.get("status") in ("ok", "activationPending") else "hourly",
         "cloud_price_hourly_eur": hourly if prices.get("_currency") == "EUR" else None,
         "cloud_price_monthly_eur": monthly if prices.get("_currency") == "EUR" else None,
-        "cloud_price_currency": prices.get("_currency") if (hourly or monthly) else None,
         "sovereign_region": region,
         "sovereign_country": _region_country(catalog_country, region),
         "sovereign_offer": OFFERS["public_cloud"],
@@ -267,15 +273,11 @@ def dedicated_record(server, catalog_country):
         "cloud_created": None,
         "cloud_public_ips": [server["ip"]] if server.get("ip") else [],
         "cloud_private_ips": [],
-        "cloud_region": None,
-        "cloud_zone": None,
-        "cloud_datacenter": datacenter,
         "cloud_service_name": server.get("name"),
         "cloud_power_state": server.get("powerState"),
         # Dedicated prices depend on the options ordered; the public catalog has no per-server price.
         "cloud_price_hourly_eur": None,
         "cloud_price_monthly_eur": None,
-        "cloud_price_currency": None,
         "sovereign_datacenter": datacenter,
         "sovereign_country": catalog_country(PROVIDER, datacenter) if datacenter else None,
         "sovereign_offer": OFFERS["dedicated"],

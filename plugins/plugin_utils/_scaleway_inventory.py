@@ -19,21 +19,40 @@ not do are added here:
 
 from __future__ import annotations
 
-import json
+import functools
+import types
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _cloud_inventory as ci
 
-try:
-    from scaleway import ScalewayException
-    from scaleway.baremetal.v1 import BaremetalV1API
-    from scaleway.instance.v1 import InstanceV1API
-    from scaleway.ipam.v1 import IpamV1API
-    from scaleway_core.bridge.zone import ALL_ZONES
 
-    HAS_SCALEWAY = True
-except ImportError:
-    HAS_SCALEWAY = False
-    ScalewayException = Exception  # pylint: disable=invalid-name
+class MissingSDK(Exception):
+    """The scaleway package is not installed."""
+
+
+@functools.cache
+def sdk():
+    """The SDK modules, imported on first use.
+
+    Not at module level: the SDK takes a large part of a second to import,
+    and a run served from the inventory cache does not need it.
+    """
+    try:
+        import scaleway  # noqa: PLC0415
+        from scaleway.baremetal import v1 as baremetal  # noqa: PLC0415
+        from scaleway.instance import v1 as instance  # noqa: PLC0415
+        from scaleway.ipam import v1 as ipam  # noqa: PLC0415
+        from scaleway_core.bridge import zone  # noqa: PLC0415
+    except ImportError as exc:
+        raise MissingSDK("the scaleway Python SDK is required (pip install scaleway): %s" % exc) from None
+    return types.SimpleNamespace(
+        Client=scaleway.Client,
+        ScalewayException=scaleway.ScalewayException,
+        InstanceV1API=instance.InstanceV1API,
+        BaremetalV1API=baremetal.BaremetalV1API,
+        IpamV1API=ipam.IpamV1API,
+        ALL_ZONES=zone.ALL_ZONES,
+    )
+
 
 PROVIDER = "scaleway"
 PRODUCTS = ("instances", "elastic_metal")
@@ -46,7 +65,7 @@ IPAM_INSTANCE_NIC = "instance_private_nic"
 
 def sdk_zones():
     """Every zone the installed SDK knows (no table of our own to rot)."""
-    return [str(zone) for zone in ALL_ZONES]
+    return [str(zone) for zone in sdk().ALL_ZONES]
 
 
 def zone_region(zone):
@@ -82,25 +101,25 @@ class _Transport:
             timeout=self.sovereign_timeout,
             verify=not self.client.api_allow_insecure,
         )
-        # As the SDK does: list totals of Instances come in a header.
+        # As the SDK does, list totals of Instances come from a header. The SDK
+        # re-serialises the body to add it; handing the parsed body to its
+        # later response.json() call saves two JSON passes per page.
         if response.ok and response.headers.get("x-total-count"):
             data = response.json()
             data["total_count"] = response.headers["x-total-count"]
-            response._content = json.dumps(data).encode("utf-8")  # pylint: disable=protected-access
+            response.json = lambda **_kwargs: data
         return response
 
 
 def build_apis(client, session, timeout):
     """The SDK's Instance, Elastic Metal and IPAM APIs on the shared transport."""
     apis = {}
-    for key, base in (("instance", InstanceV1API), ("baremetal", BaremetalV1API), ("ipam", IpamV1API)):
+    modules = sdk()
+    bases = (("instance", modules.InstanceV1API), ("baremetal", modules.BaremetalV1API), ("ipam", modules.IpamV1API))
+    for key, base in bases:
         cls = type(base.__name__, (_Transport, base), {"sovereign_session": session, "sovereign_timeout": timeout})
         apis[key] = cls(client)
     return apis
-
-
-def _status(exc):
-    return getattr(exc, "status_code", None) if isinstance(exc, ScalewayException) else None
 
 
 class Lister:
@@ -116,8 +135,8 @@ class Lister:
     def page(self, number):
         try:
             response = self.call(number)
-        except ScalewayException as exc:
-            if self.optional and _status(exc) == 404:
+        except sdk().ScalewayException as exc:
+            if self.optional and getattr(exc, "status_code", None) == 404:
                 return None
             raise
         return response
@@ -209,7 +228,8 @@ class Settings:
         prices=True,
         private_ips=True,
     ):
-        self.zones = list(zones) if zones else sdk_zones()
+        # None: every zone of the SDK, resolved when fetching (see zone_list).
+        self.zones = list(zones) if zones else None
         self.products = list(products)
         self.projects = list(projects or ())
         self.tags = list(tags or ())
@@ -217,6 +237,9 @@ class Settings:
         self.elastic_metal_states = set(elastic_metal_states or ())
         self.prices = prices
         self.private_ips = private_ips
+
+    def zone_list(self):
+        return self.zones or sdk_zones()
 
     def fingerprint_data(self):
         return {key: sorted(value) if isinstance(value, (list, set)) else value for key, value in vars(self).items()}
@@ -229,7 +252,7 @@ def listers(apis, settings):
     # key can see and filter here (the API takes one project per request).
     project = settings.projects[0] if len(settings.projects) == 1 else None
     result = {}
-    for zone in settings.zones:
+    for zone in settings.zone_list():
         if "instances" in settings.products:
             result["instances " + zone] = Lister(
                 lambda page, z=zone: instance.list_servers(
@@ -259,7 +282,7 @@ def listers(apis, settings):
                     optional=True,
                 )
     if settings.private_ips and "instances" in settings.products:
-        for region in sorted({zone_region(zone) for zone in settings.zones}):
+        for region in sorted({zone_region(zone) for zone in settings.zone_list()}):
             result["private addresses (IPAM) " + region] = Lister(
                 lambda page, r=region: ipam.list_i_ps(
                     region=r, page=page, page_size=PER_PAGE, resource_type=IPAM_INSTANCE_NIC, project_id=project
@@ -290,7 +313,7 @@ def fetch(apis, settings, max_workers, catalog_country):
         if scope.startswith("private addresses"):
             ipam.update({ip.id: ci.strip_prefix_length(ip.address) for ip in found})
     records = []
-    for zone in settings.zones:
+    for zone in settings.zone_list():
         country = catalog_country(PROVIDER, zone)
         prices = dict(items.get("instance prices " + zone, []))
         for server in items.get("instances " + zone, []):
@@ -311,8 +334,6 @@ def _keep(project, state, settings, states):
 
 def _location_vars(zone, country, offer):
     return {
-        "cloud_zone": zone,
-        "cloud_region": zone_region(zone),
         "sovereign_zone": zone,
         "sovereign_region": zone_region(zone),
         "sovereign_country": country,
@@ -344,7 +365,6 @@ def instance_record(server, zone, country, server_type, ipam):
         "cloud_private_ips": private,
         "cloud_price_hourly_eur": server_type.hourly_price if server_type else None,
         "cloud_price_monthly_eur": server_type.monthly_price if server_type else None,
-        "cloud_price_currency": "EUR" if server_type else None,
     }
     variables.update(_location_vars(zone, country, OFFERS["instances"]))
     return ci.base_record(
@@ -382,7 +402,6 @@ def elastic_metal_record(server, zone, country, offer):
         "cloud_private_ips": [],
         "cloud_price_hourly_eur": _money(offer.price_per_hour) if offer else None,
         "cloud_price_monthly_eur": _money(offer.price_per_month) if offer else None,
-        "cloud_price_currency": (offer.price_per_hour.currency_code if offer and offer.price_per_hour else None),
     }
     variables.update(_location_vars(zone, country, OFFERS["elastic_metal"]))
     return ci.base_record(

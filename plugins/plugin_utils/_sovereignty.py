@@ -212,16 +212,17 @@ _SITE_NUMBER = re.compile(r"[-_]?[0-9]+[a-z]?$")
 def find_location(provider_entry, location):
     """A provider's catalog entry for a location id, or None.
 
-    Ids are matched exactly, then without a trailing building number, so an
-    OVHcloud datacenter `rbx7` or region `GRA11` resolves to the site `rbx` /
-    `GRA` when the catalog lists only the site. Case is kept: OVHcloud writes
-    regions upper case and datacenters lower case.
+    Ids are matched exactly. For a provider marked `numbered_sites` in the
+    catalog (OVHcloud), an id is also matched without its trailing building
+    number, so datacenter `rbx7` or region `GRA11` resolves to the site `rbx`
+    / `GRA`. Other providers' unknown ids stay unknown (fail closed). Case is
+    kept: OVHcloud writes regions upper case and datacenters lower case.
     """
     if not location:
         return None
     locations = provider_entry.get("locations") or {}
     found = locations.get(location)
-    if found is None:
+    if found is None and provider_entry.get("numbered_sites"):
         site = _SITE_NUMBER.sub("", str(location))
         if site and site != location:
             found = locations.get(site)

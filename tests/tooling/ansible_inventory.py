@@ -20,18 +20,17 @@ def plain(value):
 
 
 def ansible_inventory(source, env=None, extra_args=()):
-    """CompletedProcess of ansible-inventory --list on `source`; unparsed sources fail."""
+    """CompletedProcess of ansible-inventory --list on `source`; unparsed sources fail.
+
+    A None value in `env` removes that variable.
+    """
+    merged = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true", **(env or {})}
     return subprocess.run(
         ["ansible-inventory", "-i", str(source), "--list", *extra_args],
         capture_output=True,
         text=True,
         check=False,
-        env={
-            **os.environ,
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true",
-            **(env or {}),
-        },
+        env={key: value for key, value in merged.items() if value is not None},
     )
 
 

@@ -509,7 +509,7 @@ class FakeCloudAPI:
 
     def fault(self, path_prefix, *, status=None, retry_after=None, delay=0.0, body=None, drop=False, times=1):
         """Queue `times` faulty answers for the next requests whose path starts with `path_prefix`."""
-        for _ in range(times):
+        for _attempt in range(times):
             self.faults[path_prefix].append(_Fault(status, retry_after, delay, body, drop))
 
     def count(self, path_prefix):
@@ -520,6 +520,8 @@ class FakeCloudAPI:
     def handle(self, request):
         parsed = urllib.parse.urlsplit(request.path)
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
+        if path == "/_stats":  # the benchmark's counter, not an API request
+            return self._send(request, 200, json.dumps({"requests": len(self.requests)}), {})
         with self.lock:
             self.requests.append(("GET", path, query, dict(request.headers)))
         if self.latency:
@@ -680,3 +682,31 @@ class FakeCloudAPI:
                 )
             return 200, self.ovh.dedicated[name], {}
         raise KeyError(path)
+
+
+def main():
+    """Serve a generated data set until killed; print the URL on the first line.
+
+    Used by benchmarks/inventory.py so that the server's work does not share a
+    Python interpreter (and its lock) with the code being measured.
+    """
+    import argparse  # noqa: PLC0415 - only the command line needs it
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scaleway-per-zone", type=int, default=250)
+    parser.add_argument("--ovh-projects", type=int, default=3)
+    parser.add_argument("--ovh-instances", type=int, default=500)
+    parser.add_argument("--ovh-dedicated", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.1)
+    args = parser.parse_args()
+    api = FakeCloudAPI(
+        scaleway=ScalewayData.generate({zone: args.scaleway_per_zone for zone in SCW_ZONES}, projects=("a", "b")),
+        ovh=OVHData.generate(args.ovh_projects, args.ovh_instances, args.ovh_dedicated),
+        latency=args.latency,
+    ).start()
+    print(api.url, flush=True)
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ import yaml
 from ansible_inventory import ansible_inventory, listing
 from fake_cloud_api import FakeCloudAPI, ScalewayData
 
-SECRET = "3f0c8c9e-6f5d-4b7a-9d1e-2a4b6c8d0e1f"
+SECRET = "3f0c8c9e-6f5d-4b7a-9d1e-2a4b6c8d0e1f"  # noqa: S105 - fake key for the local fake API
 CREDENTIALS = {
     "SCW_ACCESS_KEY": "SCWABCDEFGHJKMNPQRST",
     "SCW_SECRET_KEY": SECRET,
@@ -38,8 +38,9 @@ def dataset():
     data.add_instance("fr-par-1", "stopped-1", project=PROJECT_A, state="stopped", index=900)
     data.add_instance("fr-par-2", "v6only", project=PROJECT_A, public=False, ipv6=True, private=False, index=901)
     data.add_instance("fr-par-2", "dark", project=PROJECT_A, public=False, private=False, index=902)
-    data.add_instance("fr-par-2", "private-only", project=PROJECT_A, public=False, index=903,
-                      commercial_type="POP2-4C-16G")
+    data.add_instance(
+        "fr-par-2", "private-only", project=PROJECT_A, public=False, index=903, commercial_type="POP2-4C-16G"
+    )
     # The same name in two zones: both must be listed.
     data.add_instance("fr-par-2", "twin", project=PROJECT_A, index=904)
     data.add_instance("nl-ams-1", "twin", project=PROJECT_A, index=905)
@@ -57,8 +58,13 @@ def api():
 
 
 def write(tmp_path, api, **options):
-    config = {"plugin": "sovereign.cloud.scaleway", "api_url": api.url, "zones": ZONES, "timeout": 2,
-              "backoff_factor": 0.1}
+    config = {
+        "plugin": "sovereign.cloud.scaleway",
+        "api_url": api.url,
+        "zones": ZONES,
+        "timeout": 2,
+        "backoff_factor": 0.1,
+    }
     config.update(options)
     path = tmp_path / "test.scaleway.yml"
     path.write_text(yaml.safe_dump(config))
@@ -84,7 +90,11 @@ def test_every_host_once_with_scalar_addresses_groups_and_prices(tmp_path, api):
     assert web["sovereign_provider"] == "scaleway"
     assert (web["sovereign_zone"], web["sovereign_region"], web["sovereign_country"]) == ("fr-par-1", "fr-par", "FR")
     assert web["sovereign_offer"] == "instances"
-    assert (web["cloud_type"], web["cloud_price_hourly_eur"], web["cloud_price_monthly_eur"]) == ("DEV1-S", 0.0088, 6.42)
+    assert (web["cloud_type"], web["cloud_price_hourly_eur"], web["cloud_price_monthly_eur"]) == (
+        "DEV1-S",
+        0.0088,
+        6.42,
+    )
     assert web["cloud_labels"] == {"env": "prod", "k3s_agent": ""}
     assert hostvars["db-1"]["sovereign_country"] == "PL"
     assert hostvars["private-only"]["ansible_host"] == "172.16.3.155"
@@ -286,14 +296,14 @@ def test_secret_key_is_never_printed(tmp_path, api):
     proc = run(write(tmp_path, api), ANSIBLE_VERBOSITY="4")
     assert proc.returncode == 0
     assert SECRET not in proc.stdout + proc.stderr
-    bad = run(write(tmp_path, api), SCW_SECRET_KEY="not-a-uuid-but-secret")
+    bad = run(write(tmp_path, api), SCW_SECRET_KEY="not-a-uuid-but-secret")  # noqa: S106 - fake key
     assert bad.returncode != 0
     assert "not-a-uuid-but-secret" not in bad.stdout + bad.stderr
     assert "Invalid secret key format '<redacted>'" in bad.stderr
 
 
 def test_missing_credentials_are_named(tmp_path, api):
-    proc = run(write(tmp_path, api), SCW_ACCESS_KEY="", SCW_SECRET_KEY="")
+    proc = run(write(tmp_path, api), SCW_ACCESS_KEY=None, SCW_SECRET_KEY=None)
     assert proc.returncode != 0
     assert "access_key & secret_key must be defined" in proc.stderr
 
