@@ -24,6 +24,7 @@ def api():
     scaleway.add_instance("nl-ams-1", "other", project=PROJECT, tags=["env=prod"], index=3)
     ovh = OVHData()
     ovh.add_instance("0a1b2c3d4e5f67890a1b2c3d4e5f6789", "gra-node", region="GRA11", index=4)
+    ovh.add_instance("0a1b2c3d4e5f67890a1b2c3d4e5f6789", "bhs-node", region="BHS5", index=5)
     ovh.add_dedicated("ns3000009.ip-51-91-9.eu", datacenter="rbx7", index=9)
     server = FakeCloudAPI(scaleway=scaleway, ovh=ovh).start()
     yield server
@@ -46,12 +47,17 @@ def env_for(api, tmp_path):
 
 def test_hybrid_inventory_merges_nucs_and_both_clouds(api, tmp_path):
     groups, hostvars = listing(ansible_inventory(ROOT / "inventories" / "hybrid", env=env_for(api, tmp_path)))
-    assert set(hostvars) == {"nuc1", "nuc2", "nuc3", "edge-1", "edge-2", "gra-node"}  # tag filter, no dedicated
+    assert set(hostvars) == {"nuc1", "nuc2", "nuc3", "edge-1", "edge-2", "gra-node", "bhs-node"}  # no dedicated
     assert groups["k3s_server"] == ["nuc1", "nuc2", "nuc3"]
     assert groups["k3s_agent"] == ["edge-1", "edge-2"]  # joined by tag
     assert hostvars["edge-1"]["sovereign_country"] == "FR"
     assert hostvars["gra-node"]["sovereign_region"] == "GRA11"
     assert (tmp_path / ".cache" / "sovereign.cloud" / "inventory").is_dir()
+    # zz.sovereignty.yml judges the cloud hosts on the variables the plugins set.
+    assert groups["sovereignty_compliant"] == ["edge-1", "edge-2", "gra-node", "nuc1", "nuc2", "nuc3"]
+    assert groups["sovereignty_violation"] == ["bhs-node"]  # Beauharnois is in Canada
+    rules = [finding["rule"] for finding in hostvars["bhs-node"]["sovereignty_findings"]]
+    assert rules == ["SOV-LOC-001"]
 
 
 def test_scaleway_example(api, tmp_path):
@@ -64,6 +70,7 @@ def test_scaleway_example(api, tmp_path):
 
 def test_ovhcloud_example(api, tmp_path):
     groups, hostvars = listing(ansible_inventory(ROOT / "inventories" / "ovhcloud", env=env_for(api, tmp_path)))
-    assert set(hostvars) == {"gra-node", "ns3000009.ip-51-91-9.eu"}
+    assert set(hostvars) == {"gra-node", "bhs-node", "ns3000009.ip-51-91-9.eu"}
     assert groups["country_FR"] == ["gra-node", "ns3000009.ip-51-91-9.eu"]
-    assert groups["flavor_b3_8"] == ["gra-node"]
+    assert groups["country_CA"] == ["bhs-node"]
+    assert groups["flavor_b3_8"] == ["bhs-node", "gra-node"]
