@@ -83,7 +83,15 @@ def test_bad_input_fails_before_any_change(target, role, case):
         yaml.safe_dump([{"name": "Bad input", "hosts": "all", "become": True, "roles": [f"sovereign.cloud.{role}"]}])
     )
     extra = workdir / f"{case['id']}.json"
-    extra.write_text(json.dumps(case["vars"]))
+    scratch = workdir / f"{case['id']}.tmp"
+    scratch.mkdir(exist_ok=True)
+    substitutions = {"{ROOT}": str(HERE.parents[2]), "{TMP}": str(scratch)}
+    text = json.dumps(case["vars"])
+    expected_strings = list(case["expect"])
+    for placeholder, value in substitutions.items():
+        text = text.replace(placeholder, value)
+        expected_strings = [e.replace(placeholder, value) for e in expected_strings]
+    extra.write_text(text)
     marker = f"/root/.bad-input-marker-{case['id']}"
     labhost.docker("exec", container, "touch", marker)
     proc = subprocess.run(
@@ -96,7 +104,7 @@ def test_bad_input_fails_before_any_change(target, role, case):
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, f"the role accepted bad input {case['vars']}:\n{output[-3000:]}"
     flat = re.sub(r"\s+", " ", output)
-    for expected in case["expect"]:
+    for expected in expected_strings:
         assert expected in flat, f"message lacks {expected!r}:\n{output[-3000:]}"
     recap = re.search(r"target\s+:\s+ok=\d+\s+changed=(\d+)", output)
     assert recap and recap.group(1) == "0", f"changes reported before the failure:\n{output[-3000:]}"

@@ -1,0 +1,109 @@
+"""node_exporter on the three lab hosts, checked from outside the role.
+
+nuc1 is the scraper (allowed through every host's firewall); nuc3 is not
+allowed to reach the others' exporters.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import testinfra
+
+testinfra_hosts = ["ansible://nuc1", "ansible://nuc2", "ansible://nuc3"]
+
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+ADDRESSES = {"nuc1": "172.30.58.11", "nuc2": "172.30.58.12", "nuc3": "172.30.58.13"}
+USER, PASSWORD = "prometheus", "molecule-scrape-password-1"
+SERVICES = {"nuc1": "prometheus-node-exporter", "nuc2": "node_exporter", "nuc3": "prometheus-node-exporter"}
+
+
+def lab_host(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def name_of(host):
+    return host.backend.get_hostname()
+
+
+def curl(client, url, auth=True):
+    """(HTTP status, body) of a request from `client`; status 0 when nothing answers."""
+    credentials = f"-u {USER}:{PASSWORD}" if auth else ""
+    result = client.run(f"curl -s -m 5 -o /tmp/body -w '%{{http_code}}' {credentials} {url}; echo; cat /tmp/body")
+    status, _, body = result.stdout.partition("\n")
+    return int(status or 0), body
+
+
+@pytest.fixture(scope="module")
+def scraper():
+    return lab_host("nuc1")
+
+
+def test_runs_unprivileged_on_the_private_address_only(host):
+    name = name_of(host)
+    service = host.service(SERVICES[name])
+    assert service.is_running and service.is_enabled
+    assert host.socket(f"tcp://{ADDRESSES[name]}:9100").is_listening
+    assert not host.socket("tcp://0.0.0.0:9100").is_listening
+    props = host.run(f"systemctl show {SERVICES[name]} -p User -p ProtectSystem -p NoNewPrivileges -p CapabilityBoundingSet")
+    assert "User=root" not in props.stdout and "User=\n" not in props.stdout
+    assert "ProtectSystem=strict" in props.stdout and "NoNewPrivileges=yes" in props.stdout
+    assert "CapabilityBoundingSet=\n" in props.stdout + "\n"
+
+
+def test_metrics_over_https_with_the_internal_ca_and_basic_auth(host, scraper):
+    """From the scraper, TLS verified against the CA the hosts trust (no --insecure)."""
+    status, body = curl(scraper, f"https://{ADDRESSES[name_of(host)]}:9100/metrics")
+    assert status == 200
+    assert "node_exporter_build_info" in body
+    assert "node_systemd_unit_state" in body  # the systemd collector the role turns on
+
+
+def test_without_credentials_401(host, scraper):
+    status, _body = curl(scraper, f"https://{ADDRESSES[name_of(host)]}:9100/metrics", auth=False)
+    assert status == 401
+
+
+def test_plain_http_is_refused(host, scraper):
+    status, _body = curl(scraper, f"http://{ADDRESSES[name_of(host)]}:9100/metrics")
+    assert status in (0, 400)
+
+
+def test_a_host_that_is_not_allowed_cannot_connect(host):
+    if name_of(host) == "nuc3":
+        pytest.skip("nuc3 is the host that is kept out; it is checked against nuc1 and nuc2")
+    outsider = lab_host("nuc3")
+    result = outsider.run(f"curl -s -m 4 -o /dev/null -w '%{{http_code}}' https://{ADDRESSES[name_of(host)]}:9100/")
+    assert result.stdout.strip() == "000" and result.rc != 0
+
+
+def test_web_config_holds_bcrypt_hashes_not_passwords(host):
+    config = host.file("/etc/sovereign/node_exporter/web.yml")
+    assert config.mode == 0o640 and config.user == "root"
+    text = host.run("cat /etc/sovereign/node_exporter/web.yml").stdout
+    assert "$2b$" in text and PASSWORD not in text
+    assert "min_version: TLS12" in text
+
+
+def test_textfile_collector_reads_the_directory(host, scraper):
+    host.run("printf 'sovereign_molecule_probe 42\\n' > /var/lib/sovereign/node_exporter/textfile/probe.prom")
+    try:
+        _status, body = curl(scraper, f"https://{ADDRESSES[name_of(host)]}:9100/metrics")
+        assert "sovereign_molecule_probe 42" in body
+    finally:
+        host.run("rm -f /var/lib/sovereign/node_exporter/textfile/probe.prom")
+
+
+def test_binary_method_runs_the_pinned_release(host):
+    if name_of(host) != "nuc2":
+        pytest.skip("only nuc2 uses the binary method")
+    releases = host.run("ls /opt/sovereign/node_exporter").stdout.split()
+    assert len(releases) == 1 and releases[0].endswith("-debian")
+    release = f"/opt/sovereign/node_exporter/{releases[0]}"
+    assert host.file(f"{release}/node_exporter").mode == 0o755
+    recorded = host.file(f"{release}/.sovereign-sha256").content_string.split()[0]
+    assert len(recorded) == 64
+    unit = host.file("/etc/systemd/system/node_exporter.service").content_string
+    assert f"ExecStart={release}/node_exporter" in unit
+    assert not host.package("prometheus-node-exporter").is_installed
