@@ -46,7 +46,9 @@ def test_runs_unprivileged_on_the_private_address_only(host):
     assert service.is_running and service.is_enabled
     assert host.socket(f"tcp://{ADDRESSES[name]}:9100").is_listening
     assert not host.socket("tcp://0.0.0.0:9100").is_listening
-    props = host.run(f"systemctl show {SERVICES[name]} -p User -p ProtectSystem -p NoNewPrivileges -p CapabilityBoundingSet")
+    props = host.run(
+        f"systemctl show {SERVICES[name]} -p User -p ProtectSystem -p NoNewPrivileges -p CapabilityBoundingSet"
+    )
     assert "User=root" not in props.stdout and "User=\n" not in props.stdout
     assert "ProtectSystem=strict" in props.stdout and "NoNewPrivileges=yes" in props.stdout
     assert "CapabilityBoundingSet=\n" in props.stdout + "\n"
@@ -70,11 +72,11 @@ def test_plain_http_is_refused(host, scraper):
     assert status in (0, 400)
 
 
-def test_a_host_that_is_not_allowed_cannot_connect(host):
-    if name_of(host) == "nuc3":
-        pytest.skip("nuc3 is the host that is kept out; it is checked against nuc1 and nuc2")
+@pytest.mark.parametrize("target", ["nuc1", "nuc2"])
+def test_a_host_that_is_not_allowed_cannot_connect(target):
+    """nuc3 is not in node_exporter_allowed_sources: its packets are dropped."""
     outsider = lab_host("nuc3")
-    result = outsider.run(f"curl -s -m 4 -o /dev/null -w '%{{http_code}}' https://{ADDRESSES[name_of(host)]}:9100/")
+    result = outsider.run(f"curl -s -m 4 -o /dev/null -w '%{{http_code}}' https://{ADDRESSES[target]}:9100/")
     assert result.stdout.strip() == "000" and result.rc != 0
 
 
@@ -95,15 +97,23 @@ def test_textfile_collector_reads_the_directory(host, scraper):
         host.run("rm -f /var/lib/sovereign/node_exporter/textfile/probe.prom")
 
 
-def test_binary_method_runs_the_pinned_release(host):
-    if name_of(host) != "nuc2":
-        pytest.skip("only nuc2 uses the binary method")
-    releases = host.run("ls /opt/sovereign/node_exporter").stdout.split()
+def test_binary_method_runs_the_pinned_release():
+    nuc2 = lab_host("nuc2")
+    releases = nuc2.run("ls /opt/sovereign/node_exporter").stdout.split()
     assert len(releases) == 1 and releases[0].endswith("-debian")
     release = f"/opt/sovereign/node_exporter/{releases[0]}"
-    assert host.file(f"{release}/node_exporter").mode == 0o755
-    recorded = host.file(f"{release}/.sovereign-sha256").content_string.split()[0]
+    assert nuc2.file(f"{release}/node_exporter").mode == 0o755
+    recorded = nuc2.file(f"{release}/.sovereign-sha256").content_string.split()[0]
     assert len(recorded) == 64
-    unit = host.file("/etc/systemd/system/node_exporter.service").content_string
+    unit = nuc2.file("/etc/systemd/system/node_exporter.service").content_string
     assert f"ExecStart={release}/node_exporter" in unit
-    assert not host.package("prometheus-node-exporter").is_installed
+    assert not nuc2.package("prometheus-node-exporter").is_installed
+
+
+def test_package_method_uses_the_drop_in():
+    nuc1 = lab_host("nuc1")
+    assert nuc1.package("prometheus-node-exporter").is_installed
+    assert not nuc1.package("prometheus-node-exporter-collectors").is_installed  # no recommends
+    drop_in = nuc1.file("/etc/systemd/system/prometheus-node-exporter.service.d/sovereign.conf").content_string
+    assert "--web.config.file=/etc/sovereign/node_exporter/web.yml" in drop_in
+    assert not nuc1.file("/opt/sovereign/node_exporter").exists
