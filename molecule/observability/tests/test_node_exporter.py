@@ -1,7 +1,7 @@
 """node_exporter on the three lab hosts, checked from outside the role.
 
-nuc1 is the scraper (allowed through every host's firewall); nuc3 is not
-allowed to reach the others' exporters.
+nuc1 and nuc3 are the scrapers (allowed through every host's firewall);
+nuc2 is not allowed to reach the others' exporters.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ testinfra_hosts = ["ansible://nuc1", "ansible://nuc2", "ansible://nuc3"]
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 ADDRESSES = {"nuc1": "172.30.58.11", "nuc2": "172.30.58.12", "nuc3": "172.30.58.13"}
 USER, PASSWORD = "prometheus", "molecule-scrape-password-1"
-SERVICES = {"nuc1": "prometheus-node-exporter", "nuc2": "node_exporter", "nuc3": "prometheus-node-exporter"}
+SERVICES = {"nuc1": "prometheus-node-exporter", "nuc2": "prometheus-node-exporter", "nuc3": "node_exporter"}
 
 
 def lab_host(name):
@@ -72,10 +72,10 @@ def test_plain_http_is_refused(host, scraper):
     assert status in (0, 400)
 
 
-@pytest.mark.parametrize("target", ["nuc1", "nuc2"])
+@pytest.mark.parametrize("target", ["nuc1", "nuc3"])
 def test_a_host_that_is_not_allowed_cannot_connect(target):
-    """nuc3 is not in node_exporter_allowed_sources: its packets are dropped."""
-    outsider = lab_host("nuc3")
+    """nuc2 is not in node_exporter_allowed_sources: its packets are dropped."""
+    outsider = lab_host("nuc2")
     result = outsider.run(f"curl -s -m 4 -o /dev/null -w '%{{http_code}}' https://{ADDRESSES[target]}:9100/")
     assert result.stdout.strip() == "000" and result.rc != 0
 
@@ -98,16 +98,16 @@ def test_textfile_collector_reads_the_directory(host, scraper):
 
 
 def test_binary_method_runs_the_pinned_release():
-    nuc2 = lab_host("nuc2")
-    releases = nuc2.run("ls /opt/sovereign/node_exporter").stdout.split()
+    binary_host = lab_host("nuc3")
+    releases = binary_host.run("ls /opt/sovereign/node_exporter").stdout.split()
     assert len(releases) == 1 and releases[0].endswith("-debian")
     release = f"/opt/sovereign/node_exporter/{releases[0]}"
-    assert nuc2.file(f"{release}/node_exporter").mode == 0o755
-    recorded = nuc2.file(f"{release}/.sovereign-sha256").content_string.split()[0]
+    assert binary_host.file(f"{release}/node_exporter").mode == 0o755
+    recorded = binary_host.file(f"{release}/.sovereign-sha256").content_string.split()[0]
     assert len(recorded) == 64
-    unit = nuc2.file("/etc/systemd/system/node_exporter.service").content_string
+    unit = binary_host.file("/etc/systemd/system/node_exporter.service").content_string
     assert f"ExecStart={release}/node_exporter" in unit
-    assert not nuc2.package("prometheus-node-exporter").is_installed
+    assert not binary_host.package("prometheus-node-exporter").is_installed
 
 
 def test_package_method_uses_the_drop_in():
