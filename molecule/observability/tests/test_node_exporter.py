@@ -7,6 +7,7 @@ nuc2 is not allowed to reach the others' exporters.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import testinfra
@@ -117,3 +118,20 @@ def test_package_method_uses_the_drop_in():
     drop_in = nuc1.file("/etc/systemd/system/prometheus-node-exporter.service.d/sovereign.conf").content_string
     assert "--web.config.file=/etc/sovereign/node_exporter/web.yml" in drop_in
     assert not nuc1.file("/opt/sovereign/node_exporter").exists
+
+
+def test_certificate_expiry_is_exported(host, scraper):
+    """The hourly check's first run (15 s to 2 min after the timer starts) exports the CA and the exporter's cert."""
+    deadline = time.monotonic() + 180
+    while True:
+        _status, body = curl(scraper, f"https://{ADDRESSES[name_of(host)]}:9100/metrics")
+        found = {
+            line.split('path="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in body.splitlines()
+            if line.startswith("sovereign_certificate_expiry_timestamp_seconds{")
+        }
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(10)
+    assert {"/etc/sovereign/pki/ca.crt", "/etc/sovereign/pki/node_exporter.crt"} <= set(found), found
+    assert all(expiry > time.time() + 30 * 86400 for expiry in found.values())
