@@ -32,7 +32,7 @@ def curl(client, url, auth=True):
     """(HTTP status, body) of a request from `client`; status 0 when nothing answers."""
     credentials = f"-u {USER}:{PASSWORD}" if auth else ""
     result = client.run(f"curl -s -m 5 -o /tmp/body -w '%{{http_code}}' {credentials} {url}; echo; cat /tmp/body")
-    status, _, body = result.stdout.partition("\n")
+    status, _newline, body = result.stdout.partition("\n")
     return int(status or 0), body
 
 

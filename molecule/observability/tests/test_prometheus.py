@@ -40,7 +40,7 @@ def get(client, url, auth=None):
     """(status, parsed JSON or text) of a GET from nuc2; status 0 when nothing answers."""
     credentials = f"-u {auth[0]}:{auth[1]}" if auth else ""
     result = client.run(f"curl -g -s -m 10 -o /tmp/body -w '%{{http_code}}' {credentials} '{url}'; echo; cat /tmp/body")
-    status, _, body = result.stdout.partition("\n")
+    status, _newline, body = result.stdout.partition("\n")
     try:
         return int(status or 0), json.loads(body)
     except ValueError:
