@@ -50,6 +50,8 @@ ensure_docker() {
 ensure_test_tools() {
   local missing=()
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  # gpg: the controller checks vendor APT keys against their pinned fingerprints.
+  command -v gpg >/dev/null || missing+=(gnupg)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "Installing ${missing[*]} (apt-get)"
