@@ -71,7 +71,7 @@ HOST_KEYS = (
 )
 # Role variables that decide a host's external endpoints, and the role whose
 # defaults apply when a host does not set them.
-ROLE_KEYS = {"base_chrony_servers": "base"}
+ROLE_KEYS = {"base_chrony_servers": "base", "loki_storage": "loki", "loki_s3": "loki"}
 UNKNOWN_CHOICES = ("fail", "warn")
 
 
@@ -395,8 +395,14 @@ def host_endpoints(hostvars):
     for server in hostvars.get("base_chrony_servers") or []:
         if isinstance(server, dict) and server.get("host"):
             found.append(("ntp", str(server["host"])))
+    # Loki's object storage holds every log line the platform ships.
+    loki_s3 = hostvars.get("loki_s3")
+    if hostvars.get("loki_storage") == "s3" and isinstance(loki_s3, dict) and loki_s3.get("endpoint"):
+        endpoint = str(loki_s3["endpoint"])
+        found.append(("object_storage", urlsplit("//" + endpoint.rsplit("://", maxsplit=1)[-1]).hostname or endpoint))
     mirror = hostvars.get("sovereign_artifact_mirror")
-    if mirror:
+    # A file:// mirror is a directory on the controller, not an endpoint.
+    if mirror and not str(mirror).startswith("file://"):
         found.append(("artifact_mirror", urlsplit(str(mirror)).hostname or str(mirror)))
     return found
 

@@ -343,6 +343,34 @@ def test_endpoint_allowed_by_provider(catalog, endpoint, verdict):
     assert sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]["verdict"] == verdict
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "verdict"),
+    [("s3.fr-par.scw.cloud", "compliant"), ("https://s3.eu-west-3.amazonaws.com:443", "violation")],
+)
+def test_loki_object_storage_is_judged_like_any_endpoint(catalog, endpoint, verdict):
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "scaleway", "kinds": ["object_storage"]})
+    policy = sov.Policy(data, catalog)
+    hostvars = {
+        "sovereign_provider": "homelab",
+        "sovereign_country": "FR",
+        "loki_storage": "s3",
+        "loki_s3": {"endpoint": endpoint, "bucket": "logs"},
+    }
+    assert sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]["verdict"] == verdict
+
+
+def test_a_file_mirror_is_not_an_endpoint():
+    assert sov.host_endpoints({"sovereign_artifact_mirror": "file:///srv/bundle"}) == []
+    assert sov.host_endpoints({"sovereign_artifact_mirror": "https://mirror.example.eu/sc"}) == [
+        ("artifact_mirror", "mirror.example.eu")
+    ]
+
+
+def test_loki_on_the_filesystem_has_no_endpoint():
+    assert sov.host_endpoints({"loki_storage": "filesystem", "loki_s3": {"endpoint": "s3.example.com"}}) == []
+
+
 def test_endpoint_provider_must_be_known(catalog):
     data = copy.deepcopy(POLICY)
     data["endpoints"]["allow"].append({"provider": "acme"})
