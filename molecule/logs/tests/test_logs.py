@@ -9,16 +9,19 @@ vault is the one that works.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import time
+import sys
 import urllib.parse
 import uuid
 from pathlib import Path
 
 import testinfra
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
+from lab_http import curl as get
+from lab_http import eventually
 
 testinfra_hosts = ["ansible://nuc1"]
 
@@ -33,29 +36,9 @@ def lab_host(name):
     return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}", sudo=True)
 
 
-def get(host, url, options=""):
-    result = host.run(f"curl -g -s -m 10 -o /tmp/body -w '%{{http_code}}' {options} '{url}'; echo; cat /tmp/body")
-    status, _newline, body = result.stdout.partition("\n")
-    try:
-        return int(status or 0), json.loads(body)
-    except ValueError:
-        return int(status or 0), body
-
-
-def eventually(check, seconds=120, step=5):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(step)
-
-
 def test_loki_needs_a_client_certificate():
     nuc2 = lab_host("nuc2")
-    status, _ = get(nuc2, f"{LOKI}/ready")
+    status, _body = get(nuc2, f"{LOKI}/ready")
     assert status == 0  # the TLS handshake fails without a certificate
     status, body = get(nuc2, f"{LOKI}/ready", CLIENT_CERT)
     assert status == 200, body
@@ -76,7 +59,7 @@ def test_journal_lines_of_nuc2_reach_loki():
 
 
 def test_grafana_is_closed_to_anonymous_users(host):
-    status, _ = get(host, f"{GRAFANA}/api/datasources")
+    status, _body = get(host, f"{GRAFANA}/api/datasources")
     assert status == 401
     status, body = get(host, f"{GRAFANA}/api/health")
     assert status == 200, body
@@ -117,7 +100,7 @@ def test_a_changed_admin_password_is_applied(host):
         f"{GRAFANA}/api/user/password"
     )
     assert result.stdout == "200"  # someone changed it in the UI
-    status, _ = get(host, f"{GRAFANA}/api/user", f"-u {ADMIN[0]}:{ADMIN[1]}")
+    status, _body = get(host, f"{GRAFANA}/api/user", f"-u {ADMIN[0]}:{ADMIN[1]}")
     assert status == 401
     playbook = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "grafana-admin.yml"
     playbook.write_text(
@@ -129,5 +112,5 @@ def test_a_changed_admin_password_is_applied(host):
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert re.search(r"nuc1\s+:\s+ok=\d+\s+changed=1\b", run.stdout), run.stdout[-2000:]
-    status, _ = get(host, f"{GRAFANA}/api/user", f"-u {ADMIN[0]}:{ADMIN[1]}")
+    status, _body = get(host, f"{GRAFANA}/api/user", f"-u {ADMIN[0]}:{ADMIN[1]}")
     assert status == 200

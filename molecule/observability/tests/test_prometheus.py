@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
+import sys
 import urllib.parse
+from pathlib import Path
 
 import pytest
 import testinfra
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
+from lab_http import curl, eventually
 
 testinfra_hosts = ["ansible://nuc1", "ansible://nuc3"]
 
@@ -38,13 +42,7 @@ def client():
 
 def get(client, url, auth=None):
     """(status, parsed JSON or text) of a GET from nuc2; status 0 when nothing answers."""
-    credentials = f"-u {auth[0]}:{auth[1]}" if auth else ""
-    result = client.run(f"curl -g -s -m 10 -o /tmp/body -w '%{{http_code}}' {credentials} '{url}'; echo; cat /tmp/body")
-    status, _newline, body = result.stdout.partition("\n")
-    try:
-        return int(status or 0), json.loads(body)
-    except ValueError:
-        return int(status or 0), body
+    return curl(client, url, f"-u {auth[0]}:{auth[1]}" if auth else "")
 
 
 def prometheus(host, path):
@@ -55,17 +53,6 @@ def query(client, host, expr):
     status, body = get(client, prometheus(host, "/api/v1/query?query=" + urllib.parse.quote(expr, safe="")), GRAFANA)
     assert status == 200, body
     return body["data"]["result"]
-
-
-def eventually(check, seconds=90, step=5):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(step)
 
 
 def test_every_node_exporter_and_itself_are_up(host, client):

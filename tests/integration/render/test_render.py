@@ -154,7 +154,7 @@ def config_lines(path):
 
 
 def test_no_rendered_file_names_a_phone_home_host(rendered):
-    out, _ = rendered
+    out = rendered[0]
     files = [p for p in out.rglob("*") if p.is_file() and p.suffix != ".json"]
     assert len(files) >= 9
     for path in files:
@@ -220,7 +220,7 @@ def test_grafana_secrets_are_read_from_files_not_written_in_the_ini(rendered):
 
 
 def test_passwords_stay_out_of_the_play_output(rendered):
-    _, output = rendered
+    output = rendered[1]
     for secret in (ADMIN_PASSWORD, PROMETHEUS_PASSWORD, S3_SECRET):
         assert secret not in output
 
