@@ -4,7 +4,8 @@
 """Network filters: thin adapters over module_utils/_network.py.
 
 Documentation of each filter lives in the YAML file of the same name beside
-this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml).
+this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml,
+interface_in_network.yml).
 """
 
 from __future__ import annotations
@@ -31,10 +32,15 @@ def invalid_addresses(values):
     return _network.invalid_addresses(values)
 
 
+def interface_in_network(value, network):
+    return _network.interface_in_network(value, network)
+
+
 class FilterModule:
     def filters(self):
         return {
             "networks_by_family": networks_by_family,
             "invalid_networks": invalid_networks,
             "invalid_addresses": invalid_addresses,
+            "interface_in_network": interface_in_network,
         }

@@ -99,3 +99,24 @@ def address_in_networks(address, networks):
         if ip.version == network.version and ip in network:
             return True
     return False
+
+
+def interface_in_network(value, network):
+    """True when ``value`` (an address with a prefix length, 10.99.0.1/24) lies in ``network``.
+
+    The address must not be the network's own address nor, for IPv4 prefixes
+    shorter than /31, its broadcast address; its prefix length must be the
+    network's. False for anything unparsable.
+    """
+    try:
+        interface = ipaddress.ip_interface(str(value).strip())
+        net = parse_network(network)
+    except ValueError:
+        return False
+    if interface.version != net.version or interface.network.prefixlen != net.prefixlen:
+        return False
+    if interface.ip not in net:
+        return False
+    if net.version == 4 and net.prefixlen < 31 and interface.ip in (net.network_address, net.broadcast_address):
+        return False
+    return True

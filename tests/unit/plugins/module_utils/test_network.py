@@ -94,3 +94,24 @@ def test_invalid_addresses_refuses_a_string_instead_of_a_list():
     assert _network.invalid_addresses("127.0.0.1") == [
         {"value": "127.0.0.1", "reason": "expected a list of IP addresses"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "network", "expected"),
+    [
+        ("10.99.0.1/24", "10.99.0.0/24", True),
+        ("10.99.0.254/24", "10.99.0.0/24", True),
+        ("10.99.1.1/24", "10.99.0.0/24", False),  # another network
+        ("10.99.0.1/16", "10.99.0.0/24", False),  # another prefix length
+        ("10.99.0.0/24", "10.99.0.0/24", False),  # the network address
+        ("10.99.0.255/24", "10.99.0.0/24", False),  # broadcast
+        ("10.99.0.1/31", "10.99.0.0/31", True),
+        ("fd00:99::2/64", "fd00:99::/64", True),
+        ("fd00:99::2/64", "10.99.0.0/24", False),
+        ("10.99.0.1", "10.99.0.0/24", False),  # no prefix length: /32
+        ("not an address", "10.99.0.0/24", False),
+        ("10.99.0.1/24", "10.99.0.1/24", False),  # host bits in the network
+    ],
+)
+def test_interface_in_network(value, network, expected):
+    assert _network.interface_in_network(value, network) is expected
