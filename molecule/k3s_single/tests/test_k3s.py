@@ -1,0 +1,25 @@
+"""One k3s server and one agent from the pinned release: nodes Ready, a pod running, tokens private."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import testinfra
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
+from lab_k3s import assert_token_files_private, run_pause_pod, wait_nodes_ready
+
+testinfra_hosts = ["ansible://nuc1"]
+
+
+def test_both_nodes_ready_and_a_pod_runs(host):
+    wait_nodes_ready(host, 2)
+    run_pause_pod(host)
+
+
+def test_tokens_stay_in_their_0600_files(host):
+    assert_token_files_private(host, server=True)
+    agent = testinfra.get_host(f"ansible://nuc2?ansible_inventory={os.environ['MOLECULE_INVENTORY_FILE']}", sudo=True)
+    assert_token_files_private(agent, server=False)
