@@ -75,4 +75,4 @@ def test_a_reload_keeps_the_private_key_and_the_tunnels(host):
     )
     peer = next(address for name, address in sorted(MESH.items()) if name != name_of(host))
     assert host.run(f"ping -c 2 -W 3 -I wg0 {peer}").rc == 0
-    assert host.file("/usr/local/libexec/sovereign-wg-reload").mode == 0o755
+    assert host.file("/usr/local/libexec/sovereign-wg-reload").mode == 0o644

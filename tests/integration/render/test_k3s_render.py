@@ -12,7 +12,6 @@ The role's task files are read to check the modes of the secret files.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -24,6 +23,9 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import ansible_playbook  # noqa: E402
+
 FLAGS = yaml.safe_load((ROOT / "data" / "versions" / "k3s_flags.yml").read_text())["sovereign_k3s_flags"]
 TOKEN = "srv" + secrets.token_hex(20)
 AGENT_TOKEN = "agt" + secrets.token_hex(20)
@@ -82,13 +84,7 @@ def render(tmp_path, name, **kwargs):
     out = work / "out"
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory(out, **kwargs)))
     (work / "render.yml").write_text(PLAYBOOK)
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(work / "inventory.yml"), str(work / "render.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = ansible_playbook.run(work / "inventory.yml", work / "render.yml")
     return proc, out
 
 

@@ -36,6 +36,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import ansible_playbook  # noqa: E402
 import debian_tools  # noqa: E402
 
 # Fresh secrets per run, so a match in the output can only come from a leak.
@@ -123,13 +124,7 @@ def rendered(tmp_path_factory):
     out = work / "out"
     (work / "inventory.yml").write_text(yaml.safe_dump(inventory(out)))
     (work / "render.yml").write_text(PLAYBOOK)
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(work / "inventory.yml"), str(work / "render.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = ansible_playbook.run(work / "inventory.yml", work / "render.yml")
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     return out, output

@@ -8,7 +8,6 @@ pinned key, and a file where the pinned key is revoked.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import ansible_playbook  # noqa: E402
 
 PLAYBOOK = """
 - name: Check a pinned APT key
@@ -89,12 +90,14 @@ def run_check(keys, key_file, name):
     }
     (work / f"{name}.json").write_text(yaml.safe_dump(extra))
     (work / "check.yml").write_text(PLAYBOOK)
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(work / "check.yml"), "-e", f"@{work / name}.json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_PYTHON_INTERPRETER": sys.executable},
+    proc = ansible_playbook.run(
+        "localhost,",
+        work / "check.yml",
+        "-c",
+        "local",
+        "-e",
+        f"@{work / name}.json",
+        env={"ANSIBLE_PYTHON_INTERPRETER": sys.executable},
     )
     return proc, cache / "apt-keys" / "vendor" / "keyring.gpg"
 

@@ -11,10 +11,8 @@ changes nothing.
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -24,6 +22,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import ansible_playbook  # noqa: E402
 import debian_tools  # noqa: E402
 import labhost  # noqa: E402
 
@@ -91,20 +90,7 @@ def setup(tmp_path_factory):
 
 
 def converge(work):
-    proc = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            str(work / "inventory.yml"),
-            str(work / "install.yml"),
-            "-e",
-            f"@{work / 'extra.json'}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
-    )
+    proc = ansible_playbook.run(work / "inventory.yml", work / "install.yml", "-e", f"@{work / 'extra.json'}")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     return int(re.search(r"target\s+:\s+ok=\d+\s+changed=(\d+)", proc.stdout).group(1))
 

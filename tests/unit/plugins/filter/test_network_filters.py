@@ -14,7 +14,14 @@ def test_filters_are_registered():
         "networks_by_family",
         "invalid_networks",
         "invalid_addresses",
+        "interface_in_network",
     }
+
+
+def test_interface_in_network_filter():
+    check = network_filters.FilterModule().filters()["interface_in_network"]
+    assert check("10.99.0.1/24", "10.99.0.0/24") is True
+    assert check("10.98.0.1/24", "10.99.0.0/24") is False
 
 
 def test_networks_by_family_filter():
