@@ -31,6 +31,8 @@ TOKEN = "srv" + secrets.token_hex(20)
 AGENT_TOKEN = "agt" + secrets.token_hex(20)
 REGISTRY_PASSWORD = "reg" + secrets.token_hex(12)
 S3_SECRET = "s3k" + secrets.token_hex(12)
+# Where Ansible reaches each host (never contacted: the render runs on the controller).
+ADDRESSES = {"s1": "10.0.0.11", "s2": "10.0.0.12", "s3": "10.0.0.13", "a1": "10.0.0.21", "a2": "10.0.0.22"}
 KUBE_VIP = "ghcr.io/kube-vip/kube-vip@sha256:" + "0" * 64
 
 PLAYBOOK = """
@@ -71,8 +73,13 @@ def inventory(out, servers=("s1", "s2", "s3"), agents=("a1", "a2"), extra=None):
                 **(extra or {}),
             },
             "children": {
-                "k3s_server": {"hosts": {name: {} for name in servers}},
-                "k3s_agent": {"hosts": {name: {"k3s_node_taints": ["dedicated=edge:NoSchedule"]} for name in agents}},
+                "k3s_server": {"hosts": {name: {"ansible_host": ADDRESSES[name]} for name in servers}},
+                "k3s_agent": {
+                    "hosts": {
+                        name: {"ansible_host": ADDRESSES[name], "k3s_node_taints": ["dedicated=edge:NoSchedule"]}
+                        for name in agents
+                    }
+                },
             },
         }
     }
@@ -115,6 +122,15 @@ def test_first_server_initialises_the_others_join_through_the_endpoint(cluster):
     for host in ("s2", "s3", "a1", "a2"):
         assert config(out, host)["server"] == "https://10.0.0.10:6443"
         assert "cluster-init" not in config(out, host)
+
+
+def test_without_an_endpoint_nodes_join_the_first_server_at_its_address(tmp_path):
+    proc, out = render(tmp_path, "no-endpoint", extra={"k3s_api_endpoint": "", "k3s_kube_vip": {}})
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert config(out, "s1")["cluster-init"] is True
+    for host in ("s2", "s3", "a1", "a2"):
+        assert config(out, host)["server"] == "https://10.0.0.11:6443"
+    assert config(out, "s2")["tls-san"] == ["10.0.0.12"]
 
 
 def test_token_files_servers_hold_both_agents_only_theirs(cluster):
