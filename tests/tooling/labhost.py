@@ -23,10 +23,16 @@ def docker(*args, check=True):
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
 
 
-def start(image, prefix, hostname=None, boot_timeout=60):
-    """Start a container from `image`; return its name once systemd is up."""
+def start(image, prefix, hostname=None, boot_timeout=60, docker_args=()):
+    """Start a container from `image`; return its name once systemd is up.
+
+    `docker_args`: more `docker run` options (a network, an address).
+    """
     name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--hostname", hostname or prefix, *SYSTEMD_FLAGS, image, "/lib/systemd/systemd")
+    docker(
+        "run", "-d", "--name", name, "--hostname", hostname or prefix, *SYSTEMD_FLAGS, *docker_args,
+        image, "/lib/systemd/systemd",
+    )  # fmt: skip
     deadline = time.monotonic() + boot_timeout
     state = ""
     while time.monotonic() < deadline:
@@ -43,12 +49,15 @@ def remove(name):
 
 
 def docker_inventory(hosts):
-    """An inventory dict reaching {inventory_name: container_name} with the docker connection."""
+    """An inventory dict reaching {inventory_name: container_name} with the docker connection.
+
+    `docker` is community.docker.docker, or mitogen's own under its strategy.
+    """
     return {
         "all": {
             "hosts": {
                 host: {
-                    "ansible_connection": "community.docker.docker",
+                    "ansible_connection": "docker",
                     "ansible_host": container,
                     "ansible_python_interpreter": "/usr/bin/python3",
                 }
