@@ -43,7 +43,9 @@ apt_install() {
 # the background (containers and CI runners have no init system).
 ensure_docker() {
   docker info >/dev/null 2>&1 && return 0
-  command -v dockerd >/dev/null && command -v docker >/dev/null || apt_install docker.io
+  if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
+    apt_install docker.io
+  fi
   if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
     say "Starting the Docker engine (systemctl start docker)"
     systemctl start docker || die "systemctl start docker failed (journalctl -u docker)"
