@@ -1,21 +1,36 @@
 """Run every check of the project and end with one line: N passed, N failed, N skipped.
 
-Called by scripts/run-tests (the README's test command), which first sets up
-the venv, the collection link, the Docker engine check and the lab images.
+Called by scripts/run-tests (the README's test command), which sets up the
+venv and the collection link first. Docker, the lab images and the test
+tools are set up here, through scripts/setup, only for the groups that need
+them.
 
-Checks, in order: ruff (lint and format), yamllint, ansible-lint (production
-profile), ansible-test sanity (empty ignore files), unit tests, bad-input
-tests, collection build/install/ansible-doc, and every molecule scenario
-(create, converge, idempotence, check mode with zero changes, verify).
+Groups, in order:
+  lint         ruff (lint and format), yamllint, ansible-lint (production profile)
+  sanity       ansible-test sanity (empty ignore files)
+  unit         unit tests of the Python logic
+  integration  one check per folder of tests/integration (render, bad_input, ...)
+  build        collection build, install, ansible-doc of every plugin
+  lab          the platform as users run it: the test lab (three systemd
+               containers) converged once from playbooks/site.yml, again with
+               zero changes, in check mode with zero changes, then every
+               verifier (tests/lab/verify) and the lifecycle checks that change
+               the lab (tests/lab/lifecycle)
+  ssh          the README's path for real hosts: the built tarball installed
+               into a user project, converging a fresh host over SSH as a
+               sudoer (check mode first, then for real, then zero changes)
+  molecule     scenarios that cannot share the lab (each with a requires.env
+               file names what it needs; without it: SKIPPED with the reason)
 
 Pytest-based checks count each test case; the others count as one check.
-A molecule scenario whose directory holds a `requires.env` file runs only
-when the environment variable named there is set; otherwise it is reported
-SKIPPED with the reason written in that file.
+The run ends with a table of every check with its seconds, also written to
+.cache/test-logs/timings.json.
 
-  python tests/run.py                      everything
-  tests/run.py --only lint,unit     some groups (lint, sanity, unit, integration, build, molecule)
-  tests/run.py --scenario base      some molecule scenarios
+  tests/run.py                               everything (what CI runs)
+  tests/run.py --quick                       lint, sanity, unit, render, bad_input (no lab)
+  tests/run.py --only lint,unit              some groups
+  tests/run.py --only integration:render     one folder of tests/integration
+  tests/run.py --only molecule --scenario k3s_single
 """
 
 from __future__ import annotations
@@ -33,9 +48,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import testlab  # noqa: E402
+
 LOGS = ROOT / ".cache" / "test-logs"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-GROUPS = ("lint", "sanity", "unit", "integration", "build", "molecule")
+GROUPS = ("lint", "sanity", "unit", "integration", "build", "lab", "ssh", "molecule")
+QUICK = ("lint", "sanity", "unit", "integration:render", "integration:bad_input")
 GET_PIP_VERSION = "24_2"  # the bootstrap script name ansible-test 2.19 looks for
 
 
@@ -45,10 +64,25 @@ class Results:
         self.failed = 0
         self.skipped = 0
         self.failures: list[str] = []
+        self.rows: list[dict] = []
+        self.group = ""
+
+    def _row(self, name, status, seconds, counts=None, detail=""):
+        self.rows.append(
+            {
+                "group": self.group,
+                "check": name,
+                "status": status,
+                "seconds": round(seconds, 1) if seconds is not None else None,
+                "counts": dict(zip(("passed", "failed", "skipped"), counts, strict=True)) if counts else None,
+                "detail": detail,
+            }
+        )
 
     def record(self, name, status, detail="", seconds=None):
         timing = f" ({seconds:.1f} s)" if seconds is not None else ""
         print(f"{status:<4} {name}{timing}{(' - ' + detail) if detail else ''}", flush=True)
+        self._row(name, status, seconds, detail=detail)
         if status == "PASS":
             self.passed += 1
         elif status == "SKIP":
@@ -64,12 +98,41 @@ class Results:
             f"{status:<4} {name} ({seconds:.1f} s): {passed} passed, {failed} failed, {skipped} skipped",
             flush=True,
         )
+        self._row(name, status, seconds, counts)
         self.passed += passed
         self.failed += failed
         self.skipped += skipped
         if failed:
             self.failures.append(name)
             show_tail(log)
+
+    def table(self, total_seconds):
+        """Every check with its seconds and the total of each group; also written as JSON."""
+        width = max([len(r["check"]) for r in self.rows] + [20])
+        print(f"\n== timings (seconds)\n{'group':<12} {'check':<{width}} {'seconds':>8}  result")
+        group_totals: dict[str, float] = {}
+        for row in self.rows:
+            seconds = row["seconds"] or 0.0
+            group_totals[row["group"]] = group_totals.get(row["group"], 0.0) + seconds
+            counts = row["counts"]
+            result = row["status"] + (f" {counts['passed']}/{counts['failed']}/{counts['skipped']}" if counts else "")
+            print(f"{row['group']:<12} {row['check']:<{width}} {seconds:>8.1f}  {result}")
+        for group, seconds in group_totals.items():
+            print(f"{group:<12} {'(group total)':<{width}} {seconds:>8.1f}")
+        print(f"{'':<12} {'(whole run, set-up included)':<{width}} {total_seconds:>8.1f}")
+        LOGS.mkdir(parents=True, exist_ok=True)
+        (LOGS / "timings.json").write_text(
+            json.dumps(
+                {
+                    "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "total_seconds": round(total_seconds, 1),
+                    "groups": {g: round(s, 1) for g, s in group_totals.items()},
+                    "checks": self.rows,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
 
 def show_tail(log: Path, lines=80):
@@ -98,8 +161,12 @@ def run(cmd, log: Path, cwd=ROOT, env=None):
     return proc.returncode, time.monotonic() - started
 
 
+def log_name(name):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".log"
+
+
 def check(results, name, cmd, **kwargs):
-    log = LOGS / f"{name.replace(' ', '_').replace('/', '_')}.log"
+    log = LOGS / log_name(name)
     rc, seconds = run(cmd, log, **kwargs)
     results.record(name, "PASS" if rc == 0 else "FAIL", seconds=seconds)
     if rc:
@@ -122,19 +189,52 @@ def junit_counts(path: Path):
 
 
 def pytest_check(results, name, args, env=None):
-    log = LOGS / f"{name}.log"
-    junit = LOGS / f"{name}.xml"
+    """Run pytest; count its test cases. Returns True when nothing failed."""
+    log = LOGS / log_name(name)
+    junit = log.with_suffix(".xml")
     junit.unlink(missing_ok=True)
     rc, seconds = run([sys.executable, "-m", "pytest", f"--junitxml={junit}", "-rs", *args], log, env=env)
     if not junit.exists():
         results.record(name, "FAIL", f"pytest produced no report (rc {rc})", seconds)
         show_tail(log)
-        return
+        return False
     counts = junit_counts(junit)
     if rc not in (0, 5) and counts[1] == 0:
         # pytest failed outside any test case (collection error, crash).
         counts = (counts[0], 1, counts[2])
     results.add_counts(name, counts, seconds, log)
+    return counts[1] == 0
+
+
+# --- set-up -------------------------------------------------------------------
+
+_prepared: set[str] = set()
+
+
+def setup(results, *steps):
+    """Run scripts/setup for the steps not done yet in this run; take the environment it reports."""
+    wanted = [s for s in steps if s not in _prepared]
+    if not wanted:
+        return True
+    log = LOGS / log_name(f"setup {' '.join(wanted)}")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(ROOT / "scripts" / "setup"), *wanted], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    seconds = time.monotonic() - started
+    log.write_text(proc.stderr + proc.stdout)
+    for line in proc.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.isupper():
+            os.environ[key] = value
+    if proc.returncode:
+        results.record(f"set-up: {' '.join(wanted)}", "FAIL", seconds=seconds)
+        show_tail(log)
+        return False
+    _prepared.update(wanted)
+    results.record(f"set-up: {' '.join(wanted)}", "PASS", seconds=seconds)
+    return True
 
 
 # --- groups -----------------------------------------------------------------
@@ -155,7 +255,7 @@ def drop_stale_collection_copies():
             shutil.rmtree(stale)
 
 
-def lint(results):
+def lint(results, _selection):
     drop_stale_collection_copies()
     check(results, "ruff check", ["ruff", "check", "."])
     check(results, "ruff format", ["ruff", "format", "--check", "."])
@@ -163,8 +263,10 @@ def lint(results):
     check(results, "ansible-lint", ["ansible-lint", "--profile", "production", "--strict"])
 
 
-def sanity(results):
+def sanity(results, _selection):
     """ansible-test sanity --local on a copy at .../ansible_collections/sovereign/cloud."""
+    if not setup(results, "test-tools"):
+        return
     cache = Path.home() / ".ansible" / "test" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "tests" / "tooling" / "get_pip_offline.py", cache / f"get_pip_{GET_PIP_VERSION}.py")
@@ -189,20 +291,34 @@ def sanity(results):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def unit(results):
+def unit(results, _selection):
     env = os.environ.copy()
     env["PYTHONPATH"] = str(ROOT / ".cache" / "collections")
     pytest_check(results, "unit", ["tests/unit"], env=env)
 
 
-def integration(results):
-    """Each folder of tests/integration holding pytest files is one check."""
-    for folder in sorted(p for p in (ROOT / "tests" / "integration").iterdir() if p.is_dir()):
-        if any(folder.glob("test_*.py")):
-            pytest_check(results, f"integration-{folder.name}", [str(folder.relative_to(ROOT))])
+def integration_folders():
+    return sorted(p for p in (ROOT / "tests" / "integration").iterdir() if p.is_dir() and any(p.glob("test_*.py")))
 
 
-def build(results):
+def integration(results, selection):
+    """Each folder of tests/integration holding pytest files is one check.
+
+    A folder whose tests start lab containers (they import tests/tooling/labhost.py)
+    gets the Docker engine and the lab images first; the others need neither.
+    """
+    for folder in integration_folders():
+        if selection is not None and folder.name not in selection:
+            continue
+        needs_lab_host = any("import labhost" in p.read_text() for p in folder.glob("*.py"))
+        steps = ("test-tools", "docker", "images") if needs_lab_host else ("test-tools",)
+        if not setup(results, *steps):
+            results.record(f"integration-{folder.name}", "FAIL", "not run: set-up failed")
+            continue
+        pytest_check(results, f"integration-{folder.name}", [str(folder.relative_to(ROOT))])
+
+
+def build(results, _selection):
     out = ROOT / ".cache" / "build"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -226,6 +342,7 @@ def build(results):
     env = os.environ.copy()
     bundled = [p for p in env.get("ANSIBLE_COLLECTIONS_PATH", "").split(":") if "site-packages" in p]
     env["ANSIBLE_COLLECTIONS_PATH"] = ":".join([str(install_dir), *bundled])
+    started = time.monotonic()
     plugins = []
     for kind in ("filter", "test", "module", "inventory", "lookup", "callback"):
         listing = subprocess.run(
@@ -249,6 +366,7 @@ def build(results):
         "ansible-doc shows every plugin",
         "FAIL" if missing or not plugins else "PASS",
         f"not documented: {', '.join(missing)}" if missing else f"{len(plugins)} plugins",
+        time.monotonic() - started,
     )
 
 
@@ -268,10 +386,76 @@ def expected_plugins():
     return expected
 
 
-def molecule(results, only):
+def converge_step(results, name, lab, args=(), zero_changes=False):
+    """One ansible-playbook run on the test lab; with zero_changes, any change in the recap fails it."""
+    log = LOGS / log_name(name)
+    rc, seconds = run(lab.playbook_command("playbooks/site.yml", *args), log)
+    detail = ""
+    if rc == 0:
+        recap = testlab.recap(log.read_text(errors="replace"))
+        # ok counts the tasks that ran on the host (changed included); skipped ones cost no round trip.
+        detail = "tasks run (skipped) " + ", ".join(
+            f"{host} {counts['ok']} ({counts['skipped']})" for host, counts in sorted(recap.items())
+        )
+        changed = {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+        if not recap:
+            rc, detail = 1, "no PLAY RECAP found"
+        elif zero_changes and changed:
+            rc, detail = 1, f"changes reported: {changed}"
+    results.record(name, "PASS" if rc == 0 else "FAIL", detail, seconds)
+    if rc:
+        show_tail(log)
+    return rc == 0
+
+
+def lab(results, _selection):
+    """The platform as users run it, once, on the test lab; then every verifier against it."""
+    if not setup(results, "docker", "images"):
+        return
+    test_lab = testlab.TestLab()
+    started = time.monotonic()
+    test_lab.reset()
+    results.record("lab: remove an earlier test lab and its state", "PASS", seconds=time.monotonic() - started)
+    steps_ok = check(results, "lab: create (fresh hosts)", test_lab.playbook_command("playbooks/lab.yml"))
+    steps_ok = steps_ok and check(
+        results, "lab: prepare (test CA, mirror, clients)", test_lab.playbook_command("tests/lab/prepare.yml")
+    )
+    steps = [
+        ("lab: converge site.yml", (), False),
+        ("lab: converge again, zero changes", (), True),
+        ("lab: check mode, zero changes", ("--check",), True),
+        # Prometheus on nuc1 names every host; nuc3 is a mesh peer of the other two.
+        ("lab: --limit nuc1, zero changes", ("--limit", "nuc1"), True),
+        ("lab: --limit nuc3 in check mode, zero changes", ("--limit", "nuc3", "--check"), True),
+    ]
+    for name, args, zero in steps:
+        if not steps_ok:
+            results.record(name, "FAIL", "not run: an earlier step failed")
+            continue
+        steps_ok = converge_step(results, name, test_lab, args, zero)
+    for folder in ("verify", "lifecycle"):
+        name = f"lab: {folder}"
+        if not steps_ok:
+            results.record(name, "FAIL", "not run: an earlier step failed")
+            continue
+        pytest_check(results, name, [f"tests/lab/{folder}"])
+    if os.environ.get("SOVEREIGN_KEEP_LAB"):
+        print("note: SOVEREIGN_KEEP_LAB is set: the test lab is left running", flush=True)
+    else:
+        check(results, "lab: remove the test lab", test_lab.playbook_command("playbooks/lab.yml", "-e", "lab_state=absent"))
+
+
+def ssh(results, _selection):
+    """The README's path for real hosts, over SSH, from the built tarball (tests/ssh/)."""
+    if not setup(results, "docker", "images"):
+        return
+    pytest_check(results, "ssh: README path from the tarball", ["tests/ssh"])
+
+
+def molecule(results, selection):
     scenarios = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
-    if only:
-        scenarios = [s for s in scenarios if s in only]
+    if selection:
+        scenarios = [s for s in scenarios if s in selection]
     for scenario in scenarios:
         molecule_scenario(results, scenario)
 
@@ -285,6 +469,8 @@ def molecule_scenario(results, scenario):
         if not os.environ.get(variable):
             results.record(f"molecule {scenario}", "SKIP", f"{variable} not set: {reason}")
             return
+    if not setup(results, "docker", "images"):
+        return
     base = ["molecule"]
     run([*base, "destroy", "-s", scenario], LOGS / f"molecule-{scenario}-predestroy.log")
     steps = [
@@ -303,8 +489,9 @@ def molecule_scenario(results, scenario):
         rc, seconds = run([*base, args[0], "-s", scenario, *args[1:]], log)
         detail = ""
         if rc == 0 and "--check" in args:
-            changed = recap_changes(log)
-            if changed is None:
+            recap = testlab.recap(log.read_text(errors="replace"))
+            changed = {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+            if not recap:
                 rc, detail = 1, "no PLAY RECAP found"
             elif changed:
                 rc, detail = 1, f"changes reported in check mode: {changed}"
@@ -336,38 +523,46 @@ def molecule_scenario(results, scenario):
         results.record(f"molecule {scenario}: destroy", "FAIL")
 
 
-def recap_changes(log: Path):
-    """Hosts with changed>0 in the PLAY RECAP of a log, or None without a recap."""
-    text = ANSI.sub("", log.read_text(errors="replace"))
-    # molecule wraps long lines and prefixes them with a box border.
-    text = re.sub(r"^\s*[│|]\s?", "", text, flags=re.M)
-    recaps = re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", text, flags=re.M)
-    if not recaps:
-        return None
-    return {host: int(n) for host, n in recaps if int(n)}
+def selection_of(names):
+    """{group: None (all of it) or a set of parts} from names like `lint` or `integration:render`."""
+    selected: dict[str, set[str] | None] = {}
+    for name in names:
+        group, _sep, part = name.partition(":")
+        if group not in GROUPS:
+            raise ValueError(f"unknown group {group!r} (groups: {', '.join(GROUPS)})")
+        if not part:
+            selected[group] = None
+        elif selected.get(group, set()) is not None:
+            selected.setdefault(group, set()).add(part)
+    return selected
 
 
 def main():
+    started = time.monotonic()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(GROUPS), help="comma-separated groups")
+    parser.add_argument("--only", help="comma-separated groups, or group:part (integration:render)")
+    parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
     parser.add_argument("--scenario", action="append", default=[], help="molecule scenario (repeatable)")
     args = parser.parse_args()
-    groups = [g for g in args.only.split(",") if g]
-    unknown = set(groups) - set(GROUPS)
-    if unknown:
-        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+    if args.quick and args.only:
+        parser.error("--quick and --only do not go together")
+    names = QUICK if args.quick else (args.only.split(",") if args.only else GROUPS)
+    try:
+        selected = selection_of([n for n in names if n])
+    except ValueError as error:
+        parser.error(str(error))
+    if args.scenario:
+        selected["molecule"] = set(args.scenario)
     results = Results()
-    started = time.monotonic()
     for group in GROUPS:
-        if group not in groups:
+        if group not in selected:
             continue
         print(f"\n== {group}", flush=True)
-        if group == "molecule":
-            molecule(results, args.scenario)
-        else:
-            globals()[group](results)
-    minutes = (time.monotonic() - started) / 60
-    print(f"\nall checks done in {minutes:.1f} min; logs in {LOGS.relative_to(ROOT)}/")
+        results.group = group
+        globals()[group](results, selected[group])
+    total = time.monotonic() - started
+    results.table(total)
+    print(f"\nall checks done in {total / 60:.1f} min; logs in {LOGS.relative_to(ROOT)}/")
     if results.failures:
         print("failed: " + "; ".join(results.failures))
     print(f"{results.passed} passed, {results.failed} failed, {results.skipped} skipped")

@@ -1,12 +1,14 @@
-"""Verify the base role from outside, on every lab host of the scenario."""
+"""The base role, from outside, on every host of the test lab."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 
-EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "")
+import testlab
+
+testinfra_hosts = testlab.testinfra_hosts()
+LAB = testlab.lab()
 
 
 def sshd_settings(host):
@@ -42,7 +44,7 @@ def test_nftables_loaded_with_policy_drop(host):
     ruleset = host.check_output("nft list table inet sovereign_filter")
     assert re.search(r"chain input \{\s+type filter hook input priority filter; policy drop;", ruleset)
     assert re.search(r"chain forward \{\s+type filter hook forward priority filter; policy drop;", ruleset)
-    assert "172.30.58.0/24" in ruleset  # SSH sources from base_ssh_allowed_networks
+    assert "172.30.59.0/24" in ruleset  # SSH sources from base_ssh_allowed_networks (the lab network)
 
 
 def test_chrony_sources(host):
@@ -56,11 +58,10 @@ def test_chrony_sources(host):
 
 
 def test_extra_ca_trusted_by_python(host):
-    """A TLS server with a certificate from the test CA is trusted by Python's ssl."""
-    ca_dir = os.path.join(EPHEMERAL, "test-ca")
+    """A TLS server with a certificate from the test CA (tests/lab/prepare.yml) is trusted by Python's ssl."""
+    ca_dir = LAB.state / "test-ca"
     for name in ("server.crt", "server.key"):
-        with open(os.path.join(ca_dir, name), encoding="ascii") as handle:
-            content = handle.read()
+        content = (ca_dir / name).read_text(encoding="ascii")
         host.run("install -d -m 0700 /root/tls-probe && cat > /root/tls-probe/%s <<'EOF'\n%sEOF" % (name, content))
     server = (
         "import http.server,ssl\n"
@@ -80,7 +81,7 @@ def test_extra_ca_trusted_by_python(host):
         # Default context: the system store, where the role put the test CA.
         client = "import urllib.request; print(urllib.request.urlopen('https://localhost:8443/').status)"
         assert host.check_output("python3 -c %s", client) == "200"
-        assert host.file("/usr/local/share/ca-certificates/sovereign/molecule-test-ca.crt").exists
+        assert host.file("/usr/local/share/ca-certificates/sovereign/lab-test-ca.crt").exists
         # pip and requests are pointed at the same bundle.
         assert "cert = /etc/ssl/certs/ca-certificates.crt" in host.file("/etc/pip.conf").content_string
         assert "REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt" in host.file("/etc/environment").content_string
@@ -139,12 +140,11 @@ def test_lynis_hardening_index(host):
     match = re.search(r"Hardening index : (\d+)", report.stdout)
     assert match, report.stdout[-2000:]
     index = int(match.group(1))
-    name = host.backend.get_hostname()
+    name = testlab.name_of(host)
     print(f"\nlynis hardening index on {name}: {index}")
-    results = os.path.join(EPHEMERAL, "lynis")
-    os.makedirs(results, exist_ok=True)
-    with open(os.path.join(results, f"{name}.txt"), "w", encoding="utf-8") as handle:
-        handle.write(f"{index}\n")
+    results = LAB.state / "lynis"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{name}.txt").write_text(f"{index}\n", encoding="utf-8")
     # A bare lab container scores 59-60 (benchmarks/base_hardening.py); after
     # the base role 71-72 was seen on Debian 12 and 13. The floor leaves room
     # for Lynis' own variation, not for losing the role's hardening.

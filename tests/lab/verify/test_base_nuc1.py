@@ -1,23 +1,15 @@
 """Checks that concern nuc1 only: its firewall seen from the other lab hosts,
-and the admin user configured for it in molecule.yml."""
+and the admin user tests/lab/inventory gives it."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-import testinfra
+import testlab
+from testlab import lab_host
 
-# Run these tests against nuc1 only, whatever hosts molecule passes.
-testinfra_hosts = ["ansible://nuc1"]
-
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-ADDRESSES = {"nuc1": "172.30.58.11", "nuc2": "172.30.58.12", "nuc3": "172.30.58.13"}
-
-
-def lab_host(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+testinfra_hosts = testlab.testinfra_hosts("nuc1")
 
 
 def _reachable(src, address, port, timeout=3):
@@ -48,7 +40,7 @@ def probe_listeners():
 
 def test_firewall_from_other_lab_hosts(host, probe_listeners):
     nuc2, nuc3 = lab_host("nuc2"), lab_host("nuc3")
-    nuc1_ip = ADDRESSES["nuc1"]
+    nuc1_ip = testlab.lab().address("nuc1")
     # The listener answers locally (loopback is accepted)...
     assert _reachable(probe_listeners, "127.0.0.1", 8766)
     # ...SSH is open to the lab network...
@@ -58,7 +50,7 @@ def test_firewall_from_other_lab_hosts(host, probe_listeners):
     assert not _reachable(nuc3, nuc1_ip, 8765)
     # ...and a port nobody opened is unreachable.
     assert not _reachable(nuc2, nuc1_ip, 8766)
-    dropin = probe_listeners.file("/etc/nftables.d/input/molecule-probe.nft")
+    dropin = probe_listeners.file("/etc/nftables.d/input/lab-probe.nft")
     assert dropin.exists and dropin.mode == 0o640
 
 

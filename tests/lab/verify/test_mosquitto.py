@@ -1,23 +1,23 @@
-"""Verify the broker from other lab hosts: authentication, ACLs, firewall."""
+"""The broker on nuc2, from the other lab hosts: authentication, ACLs, firewall, TLS.
+
+nuc3 may connect (mosquitto_allowed_sources in tests/lab/inventory); nuc1 is
+the host the firewall keeps out.
+"""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-import testinfra
+import testlab
+from testlab import lab_host
 
-testinfra_hosts = ["ansible://nuc2"]
+testinfra_hosts = testlab.testinfra_hosts("nuc2")
 
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-BROKER = "172.30.58.12"
-HA = ("home-assistant", "molecule-ha-password-1")
-SENSOR = ("sensor-kitchen", "molecule-sensor-password-1")
-
-
-def lab_host(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+LAB = testlab.lab()
+BROKER = LAB.address("nuc2")
+HA = ("home-assistant", LAB.secret("mqtt-home-assistant"))
+SENSOR = ("sensor-kitchen", LAB.secret("mqtt-sensor-kitchen"))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_firewall_keeps_other_hosts_out():
 def test_secrets_on_disk(host):
     passwd = host.file("/etc/mosquitto/sovereign.passwd")
     assert passwd.mode == 0o600 and passwd.user == "mosquitto"
-    assert "molecule-ha-password-1" not in passwd.content_string
+    assert HA[1] not in passwd.content_string
     assert passwd.content_string.startswith("home-assistant:$7$101$")
     assert host.file("/etc/mosquitto/sovereign.acl").mode == 0o600
 

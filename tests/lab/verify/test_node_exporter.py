@@ -1,31 +1,25 @@
 """node_exporter on the three lab hosts, checked from outside the role.
 
-nuc1 and nuc3 are the scrapers (allowed through every host's firewall);
-nuc2 is not allowed to reach the others' exporters.
+nuc1 and nuc3 are the monitoring hosts, allowed through every host's
+firewall (tests/lab/inventory); nuc2 is not allowed to reach the exporters.
+nuc1 and nuc2 run Debian's package, nuc3 the pinned binary from the mirror
+tests/lab/prepare.yml makes.
 """
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-import testinfra
+import testlab
+from testlab import lab_host, name_of
 
-testinfra_hosts = ["ansible://nuc1", "ansible://nuc2", "ansible://nuc3"]
+testinfra_hosts = testlab.testinfra_hosts()
 
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-ADDRESSES = {"nuc1": "172.30.58.11", "nuc2": "172.30.58.12", "nuc3": "172.30.58.13"}
-USER, PASSWORD = "prometheus", "molecule-scrape-password-1"
+LAB = testlab.lab()
+ADDRESSES = {name: LAB.address(name) for name in LAB.hosts}
+USER, PASSWORD = "prometheus", LAB.secret("node-exporter-prometheus")
 SERVICES = {"nuc1": "prometheus-node-exporter", "nuc2": "prometheus-node-exporter", "nuc3": "node_exporter"}
-
-
-def lab_host(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
-def name_of(host):
-    return host.backend.get_hostname()
 
 
 def curl(client, url, auth=True):
@@ -90,10 +84,10 @@ def test_web_config_holds_bcrypt_hashes_not_passwords(host):
 
 
 def test_textfile_collector_reads_the_directory(host, scraper):
-    host.run("printf 'sovereign_molecule_probe 42\\n' > /var/lib/sovereign/node_exporter/textfile/probe.prom")
+    host.run("printf 'sovereign_lab_probe 42\\n' > /var/lib/sovereign/node_exporter/textfile/probe.prom")
     try:
         _status, body = curl(scraper, f"https://{ADDRESSES[name_of(host)]}:9100/metrics")
-        assert "sovereign_molecule_probe 42" in body
+        assert "sovereign_lab_probe 42" in body
     finally:
         host.run("rm -f /var/lib/sovereign/node_exporter/textfile/probe.prom")
 

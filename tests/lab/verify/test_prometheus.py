@@ -5,34 +5,21 @@ checked from nuc2 (the Grafana stand-in allowed through their firewalls).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.parse
-from pathlib import Path
 
 import pytest
-import testinfra
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
+import testlab
 from lab_http import curl, eventually
+from testlab import lab_host, name_of
 
-testinfra_hosts = ["ansible://nuc1", "ansible://nuc3"]
+testinfra_hosts = testlab.testinfra_hosts("nuc1", "nuc3")
 
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-ADDRESSES = {"nuc1": "172.30.58.11", "nuc2": "172.30.58.12", "nuc3": "172.30.58.13"}
-GRAFANA = ("grafana", "molecule-grafana-password-1")
-ALERTING = ("prometheus", "molecule-alert-password-1")
+LAB = testlab.lab()
+ADDRESSES = {name: LAB.address(name) for name in LAB.hosts}
+GRAFANA = ("grafana", LAB.secret("prometheus-grafana"))
+ALERTING = ("prometheus", LAB.secret("alertmanager-prometheus"))
 PROMETHEUS_UNIT = {"nuc1": "prometheus", "nuc3": "prometheus"}
 ALERTMANAGER_UNIT = {"nuc1": "prometheus-alertmanager", "nuc3": "alertmanager"}
-
-
-def lab_host(name):
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
-def name_of(host):
-    return host.backend.get_hostname()
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +64,7 @@ def test_shipped_and_own_rules_are_loaded(host, client):
     status, body = get(client, prometheus(host, "/api/v1/rules"), GRAFANA)
     assert status == 200
     groups = {group["name"]: [rule["name"] for rule in group["rules"]] for group in body["data"]["groups"]}
-    assert {"sovereign-node", "sovereign-certificates", "sovereign-prometheus", "molecule"} <= set(groups)
+    assert {"sovereign-node", "sovereign-certificates", "sovereign-prometheus", "lab-test"} <= set(groups)
     assert "FilesystemFillingUp" in groups["sovereign-node"]
     assert "CertificateExpiresSoon" in groups["sovereign-certificates"]
     health = {rule["health"] for group in body["data"]["groups"] for rule in group["rules"]}
@@ -118,7 +105,7 @@ def _one_alertmanager(client, host):
 
 
 def test_an_alert_travels_from_a_rule_to_the_webhook(host, client):
-    """MoleculeWatchdog fires on every Prometheus; its Alertmanager posts it to nuc2."""
+    """LabWatchdog fires on every Prometheus; its Alertmanager posts it to nuc2."""
 
     def delivered():
         log = client.run("cat /var/log/webhook-recorder.jsonl").stdout
@@ -126,7 +113,7 @@ def test_an_alert_travels_from_a_rule_to_the_webhook(host, client):
         senders = {
             alert["externalURL"]
             for alert in alerts
-            if any(a["labels"]["alertname"] == "MoleculeWatchdog" for a in alert["alerts"])
+            if any(a["labels"]["alertname"] == "LabWatchdog" for a in alert["alerts"])
         }
         # The Alertmanager's own URL (alertmanager_external_url's default).
         assert f"https://{ADDRESSES[name_of(host)]}:9093" in senders, senders
@@ -148,27 +135,3 @@ def test_binary_hosts_run_the_pinned_releases(host):
         assert len(releases) == 1 and releases[0].endswith("-debian")
         assert f"/opt/sovereign/{name}/{releases[0]}/{name}" in host.run(f"systemctl show {unit} -p ExecStart").stdout
         assert host.file(f"/opt/sovereign/{name}/{releases[0]}/.sovereign-sha256").exists
-
-
-def test_tsdb_keeps_its_data_when_flags_change(client):
-    """A converge that changes a flag restarts Prometheus on nuc1; the samples stay."""
-    nuc1 = lab_host("nuc1")
-    started = float(query(client, nuc1, 'process_start_time_seconds{job="prometheus"}')[0]["value"][1])
-    samples = float(query(client, nuc1, 'count_over_time(up{job="node",instance="nuc2"}[1h])')[0]["value"][1])
-    assert samples >= 2
-    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, f"{scenario}/converge.yml", "--limit", "nuc1",
-         "-e", "prometheus_retention_time=31d"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert "--storage.tsdb.retention.time=31d" in nuc1.run("systemctl show prometheus -p ExecStart").stdout
-
-    def restarted_with_the_old_samples():
-        restarted = float(query(client, nuc1, 'process_start_time_seconds{job="prometheus"}')[0]["value"][1])
-        assert restarted > started
-        kept = float(query(client, nuc1, 'count_over_time(up{job="node",instance="nuc2"}[1h])')[0]["value"][1])
-        assert kept > samples
-
-    eventually(restarted_with_the_old_samples)
