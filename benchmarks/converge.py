@@ -85,9 +85,11 @@ def measure(strategy):
             "changed": {host: c["changed"] for host, c in recap.items()},
             "seconds_per_task": round(seconds / tasks[busiest], 2),
         }
+        per_host = ", ".join(f"{host} {n}" for host, n in sorted(tasks.items()))
+        changed = sum(c["changed"] for c in recap.values())
         print(
-            f"{strategy:<8} {label:<18} {seconds:7.1f} s  tasks {', '.join(f'{h} {n}' for h, n in sorted(tasks.items()))}"
-            f"  changed {sum(c['changed'] for c in recap.values())}  {seconds / tasks[busiest]:.2f} s/task ({busiest})",
+            f"{strategy:<8} {label:<18} {seconds:7.1f} s  tasks {per_host}  changed {changed}"
+            f"  {seconds / tasks[busiest]:.2f} s/task ({busiest})",
             flush=True,
         )
     return runs

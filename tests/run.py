@@ -442,7 +442,8 @@ def lab(results, _selection):
     if os.environ.get("SOVEREIGN_KEEP_LAB"):
         print("note: SOVEREIGN_KEEP_LAB is set: the test lab is left running", flush=True)
     else:
-        check(results, "lab: remove the test lab", test_lab.playbook_command("playbooks/lab.yml", "-e", "lab_state=absent"))
+        remove = test_lab.playbook_command("playbooks/lab.yml", "-e", "lab_state=absent")
+        check(results, "lab: remove the test lab", remove)
 
 
 def ssh(results, _selection):
