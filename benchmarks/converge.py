@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+import ansible_playbook  # noqa: E402
 import testlab  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -38,16 +38,7 @@ LAB_STATE = [ROOT / ".cache" / "lab-pki", ROOT / ".cache" / "lab-secrets"]
 
 
 def playbook(name, *args, env):
-    started = time.monotonic()
-    proc = subprocess.run(
-        ["ansible-playbook", *LAB, str(ROOT / "playbooks" / name), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=ROOT,
-    )
-    seconds = time.monotonic() - started
+    seconds, proc = ansible_playbook.timed([*LAB, ROOT / "playbooks" / name, *args], cwd=ROOT, env=env)
     if proc.returncode:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
         raise RuntimeError(f"{name} {' '.join(args)} failed")

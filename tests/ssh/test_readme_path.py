@@ -22,6 +22,7 @@ import sysconfig
 import time
 from pathlib import Path
 
+import ansible_playbook
 import labhost
 import pytest
 import testlab
@@ -129,17 +130,9 @@ def inventory(project, fresh_host):
 
 def site(project, inventory, *args):
     """ansible-playbook sovereign.cloud.site from the user project (not this checkout)."""
-    env = user_environment(project)
-    started = time.monotonic()
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), "sovereign.cloud.site", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    seconds, proc = ansible_playbook.timed(
+        ["-i", inventory, "sovereign.cloud.site", *args], cwd=project, env=user_environment(project)
     )
-    seconds = time.monotonic() - started
     output = proc.stdout + proc.stderr
     print(f"\nsite {' '.join(args) or '(converge)'}: {seconds:.0f} s, rc {proc.returncode}")
     return proc.returncode, testlab.recap(output), output
