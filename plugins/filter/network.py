@@ -5,7 +5,8 @@
 
 Documentation of each filter lives in the YAML file of the same name beside
 this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml,
-interface_in_network.yml).
+interface_in_network.yml, invalid_ports.yml,
+open_to_all.yml, wider_than_hosts.yml).
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ def invalid_addresses(values):
     return _network.invalid_addresses(values)
 
 
+def open_to_all(values):
+    return _network.open_to_all(values)
+
+
+def wider_than_hosts(values):
+    return _network.wider_than_hosts(values)
+
+
+def invalid_ports(values):
+    return _network.invalid_ports(values)
+
+
 def interface_in_network(value, network):
     return _network.interface_in_network(value, network)
 
@@ -43,4 +56,7 @@ class FilterModule:
             "invalid_networks": invalid_networks,
             "invalid_addresses": invalid_addresses,
             "interface_in_network": interface_in_network,
+            "invalid_ports": invalid_ports,
+            "open_to_all": open_to_all,
+            "wider_than_hosts": wider_than_hosts,
         }

@@ -11,6 +11,7 @@ without Ansible running and needs no ``netaddr`` on the controller.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 
 def parse_network(value):
@@ -120,3 +121,62 @@ def interface_in_network(value, network):
     if net.version == 4 and net.prefixlen < 31 and interface.ip in (net.network_address, net.broadcast_address):
         return False
     return True
+
+
+_PORT = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?$")
+
+
+def invalid_ports(values):
+    """[{value, reason}] for each entry that is not a port (1-65535) or an upward range "low-high"."""
+    if not isinstance(values, (list, tuple)):
+        return [{"value": values, "reason": "expected a list of ports"}]
+    problems = []
+    for value in values:
+        match = (
+            _PORT.match(str(value).strip()) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+        )
+        if not match:
+            problems.append({"value": value, "reason": "not a port number or a range such as 8000-8010"})
+            continue
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        if not (1 <= low <= 65535 and 1 <= high <= 65535):
+            problems.append({"value": value, "reason": "ports are 1-65535"})
+        elif low > high:
+            problems.append({"value": value, "reason": "a range runs upwards (low-high)"})
+    return problems
+
+
+def open_to_all(values):
+    """The entries that mean "every address": 0.0.0.0/0, ::/0 (any prefix length 0) and 0.0.0.0, ::.
+
+    As a firewall source they open a port to the whole internet; as a listen
+    address they bind every interface. Entries that are not networks or
+    addresses are left to invalid_networks/invalid_addresses.
+    """
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    found = []
+    for value in values:
+        text = str(value).strip()
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        if network.prefixlen == 0 or (("/" not in text) and network.network_address.is_unspecified):
+            found.append(value)
+    return found
+
+
+def wider_than_hosts(values):
+    """The networks that hold more than one address (wider than /32 or /128)."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    wide = []
+    for value in values:
+        try:
+            network = ipaddress.ip_network(str(value).strip(), strict=False)
+        except ValueError:
+            continue
+        if network.num_addresses > 1:
+            wide.append(value)
+    return wide

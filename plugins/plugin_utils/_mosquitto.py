@@ -5,7 +5,14 @@
 
 Internal to sovereign.cloud: not a public API. Mosquitto 2 stores
 `user:$7$<iterations>$<base64 salt>$<base64 PBKDF2-HMAC-SHA512>` (the format
-mosquitto_passwd writes: 12-byte salt, 101 iterations, 64-byte hash).
+mosquitto_passwd writes: salt, iteration count, 64-byte hash).
+
+Iterations: 1000, the default of Mosquitto's current password code
+(eclipse/mosquitto, libcommon/password_common.c, PW_DEFAULT_ITERATIONS;
+read 2026-11-30). Mosquitto 2.0 (Debian 12 and 13) still writes 101 but
+verifies any count, since each entry carries its own. Its salt must be 12
+bytes (the current code also takes 64), so 12 it is. Entries made with fewer
+iterations are hashed again on the next run.
 
 A fresh random salt on every run would rewrite the file every time; instead
 an existing entry is kept when it still verifies against the wanted
@@ -20,7 +27,7 @@ import hashlib
 import hmac
 import os
 
-ITERATIONS = 101
+ITERATIONS = 1000
 SALT_BYTES = 12
 
 
@@ -64,7 +71,7 @@ def password_file(users, existing_text="", random_bytes=os.urandom):
         if ":" in name or not name:
             raise ValueError("user name %r cannot be empty or contain ':'" % name)
         entry = existing.get(name)
-        if entry and verifies(entry, password):
+        if entry and entry[0] >= ITERATIONS and verifies(entry, password):
             iterations, salt, _digest = entry
             lines.append(hash_entry(name, password, salt, iterations))
         else:

@@ -43,6 +43,17 @@ def load_cases():
     return cases
 
 
+def cases_with_secrets():
+    """(role, case, verbosity) for every case that plants a secret (`absent`), at default verbosity and at -vvv."""
+    return [
+        pytest.param(role, case, verbosity, id=f"{param.id}{verbosity or ''}")
+        for param in load_cases()
+        for role, case in [param.values]
+        if case.get("absent")
+        for verbosity in ("", "-vvv")
+    ]
+
+
 def role_file(role):
     return yaml.safe_load((HERE / "cases" / f"{role}.yml").read_text())
 
@@ -81,8 +92,8 @@ class Outcome:
         self.output = output
 
 
-def run_role(container, workdir, role, cases):
-    """One ansible-playbook call for `cases` ({host name: case}); an Outcome per host name."""
+def write_run(container, workdir, role, cases):
+    """Inventory and playbook of one run; (run directory, {host: scratch directory})."""
     run_dir = workdir / f"{role}-{len(list(workdir.iterdir()))}"
     run_dir.mkdir()
     hosts, scratch = {}, {}
@@ -98,10 +109,17 @@ def run_role(container, workdir, role, cases):
         }
     inventory = run_dir / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
-    playbook = run_dir / "play.yml"
-    playbook.write_text(
+    (run_dir / "play.yml").write_text(
         yaml.safe_dump([{"name": "Bad input", "hosts": "all", "become": True, "roles": [f"sovereign.cloud.{role}"]}])
     )
+    return run_dir, scratch
+
+
+def run_role(container, workdir, role, cases):
+    """One ansible-playbook call for `cases` ({host name: case}); an Outcome per host name."""
+    run_dir, scratch = write_run(container, workdir, role, cases)
+    hosts = list(cases)
+    inventory, playbook = run_dir / "inventory.yml", run_dir / "play.yml"
     marker = f"/root/.bad-input-marker-{run_dir.name}"
     labhost.docker("exec", container, "touch", marker)
     proc = subprocess.run(
@@ -192,6 +210,23 @@ def test_sovereignty_gate_stops_site_before_any_change(target):
     assert "target SOV-LOC-001: personal data on a host in GB" in output
     assert "Base hardening" not in output, "site.yml went on past the gate"
     assert not changed_files(container, marker)
+
+
+@pytest.mark.parametrize(("role", "case", "verbosity"), cases_with_secrets())
+def test_a_planted_secret_reaches_no_output(target, role, case, verbosity):
+    """What an operator sees (the default output, and -vvv) never shows the planted secret."""
+    container, workdir = target
+    run_dir, _scratch = write_run(container, workdir, role, {"target": case})
+    proc = subprocess.run(
+        ["ansible-playbook", *([verbosity] if verbosity else []), "-i", str(run_dir / "inventory.yml"),
+         str(run_dir / "play.yml")],
+        capture_output=True, text=True, check=False, env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+    )  # fmt: skip
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert "fatal:" in output or "failed:" in output, output[-3000:]
+    for secret in case["absent"]:
+        assert secret not in output, f"{secret!r} is in the output {verbosity}"
 
 
 @pytest.mark.parametrize(("role", "case"), load_cases())

@@ -15,7 +15,19 @@ def test_filters_are_registered():
         "invalid_networks",
         "invalid_addresses",
         "interface_in_network",
+        "invalid_ports",
+        "open_to_all",
+        "wider_than_hosts",
     }
+
+
+def test_port_and_exposure_filters():
+    filters = network_filters.FilterModule().filters()
+    assert filters["invalid_ports"](["8000-8010", "9000-8000"]) == [
+        {"value": "9000-8000", "reason": "a range runs upwards (low-high)"}
+    ]
+    assert filters["open_to_all"](["10.0.0.0/8", "::/0"]) == ["::/0"]
+    assert filters["wider_than_hosts"](["10.0.0.1/32", "10.0.0.0/30"]) == ["10.0.0.0/30"]
 
 
 def test_interface_in_network_filter():

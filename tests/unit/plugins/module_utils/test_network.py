@@ -115,3 +115,31 @@ def test_invalid_addresses_refuses_a_string_instead_of_a_list():
 )
 def test_interface_in_network(value, network, expected):
     assert _network.interface_in_network(value, network) is expected
+
+
+def test_invalid_ports_names_out_of_range_and_reversed_ranges():
+    problems = _network.invalid_ports(["22", 443, "8000-8010", "9000-8000", 70000, "0", "80-70000", "ssh", True])
+    assert [p["value"] for p in problems] == ["9000-8000", 70000, "0", "80-70000", "ssh", True]
+    assert problems[0]["reason"] == "a range runs upwards (low-high)"
+    assert problems[1]["reason"] == "ports are 1-65535"
+    assert "not a port" in problems[4]["reason"]
+
+
+def test_invalid_ports_refuses_a_scalar():
+    assert _network.invalid_ports("443") == [{"value": "443", "reason": "expected a list of ports"}]
+
+
+EVERY_IPV4_ADDRESS = "0.0.0.0"  # noqa: S104 - the value under test, nothing binds to it
+
+
+def test_open_to_all_finds_every_address_entries_only():
+    values = ["10.0.0.0/8", "0.0.0.0/0", "::/0", EVERY_IPV4_ADDRESS, "::", "192.0.2.1", "0.0.0.0/8", "nonsense"]
+    assert _network.open_to_all(values) == ["0.0.0.0/0", "::/0", EVERY_IPV4_ADDRESS, "::"]
+    assert _network.open_to_all(EVERY_IPV4_ADDRESS) == [EVERY_IPV4_ADDRESS]
+
+
+def test_wider_than_hosts():
+    assert _network.wider_than_hosts(["127.0.0.1/32", "::1/128", "10.0.0.5", "192.168.1.0/24", "fd00::/64"]) == [
+        "192.168.1.0/24",
+        "fd00::/64",
+    ]

@@ -17,12 +17,20 @@ REFERENCE = (
 
 def test_same_hash_as_mosquitto_passwd():
     salt = base64.b64decode("ya02Rk9Axfnom+JJ")
-    assert _mosquitto.hash_entry("alice", "correct horse battery", salt) == REFERENCE
+    assert _mosquitto.hash_entry("alice", "correct horse battery", salt, iterations=101) == REFERENCE
 
 
 def test_existing_entry_kept_when_password_unchanged():
     users = [{"name": "alice", "password": "correct horse battery"}]
-    assert _mosquitto.password_file(users, REFERENCE + "\n") == REFERENCE + "\n"
+    current = _mosquitto.hash_entry("alice", "correct horse battery", b"\x02" * 12) + "\n"
+    assert _mosquitto.password_file(users, current) == current
+
+
+def test_entries_made_with_mosquitto_passwd_101_iterations_are_hashed_again():
+    users = [{"name": "alice", "password": "correct horse battery"}]
+    text = _mosquitto.password_file(users, REFERENCE + "\n", random_bytes=lambda n: b"\x03" * n)
+    assert text.startswith("alice:$7$1000$")
+    assert _mosquitto.verifies(_mosquitto.parse_entries(text)["alice"], "correct horse battery")
 
 
 def test_changed_password_gets_new_salt():
@@ -37,7 +45,7 @@ def test_changed_password_gets_new_salt():
 def test_new_users_and_removed_users():
     users = [{"name": "bob", "password": "pw-bob-1234567"}]
     text = _mosquitto.password_file(users, REFERENCE)
-    assert text.startswith("bob:$7$101$") and "alice" not in text
+    assert text.startswith("bob:$7$1000$") and "alice" not in text
 
 
 def test_garbage_lines_ignored_and_bad_names_refused():
