@@ -19,17 +19,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sysconfig
-import time
 from pathlib import Path
 
 import ansible_playbook
 import labhost
 import pytest
+import sshhost
 import testlab
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-NETWORK, SUBNET, ADDRESS = "sovereign-ssh-test", "172.30.60.0/24", "172.30.60.21"
+SUBNET, ADDRESS = sshhost.SUBNET, "172.30.60.21"
 
 
 def sh(*args, **kwargs):
@@ -50,7 +50,7 @@ def user_environment(project):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    """A user project: the collection installed from its tarball, an inventory, an SSH key."""
+    """A user project: the collection installed from its tarball, an inventory, SSH keys."""
     work = tmp_path_factory.mktemp("user-project")
     (work / "home").mkdir()
     build = work / "build"
@@ -61,47 +61,15 @@ def project(tmp_path_factory):
         env=user_environment(work), cwd=work,
     )  # fmt: skip
     assert (work / "collections" / "ansible_collections" / "sovereign" / "cloud" / "playbooks" / "site.yml").exists()
-    for name in ("debian", "alice"):
-        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{name}@controller", "-f", str(work / name))
+    sshhost.new_key(work / "alice", "alice@controller")
     return work
 
 
 @pytest.fixture(scope="module")
 def fresh_host(project):
     """A fresh Debian 12 host: sshd, a sudoer `debian` with a key, nothing of this collection."""
-    labhost.docker("network", "rm", NETWORK, check=False)
-    labhost.docker("network", "create", "--subnet", SUBNET, NETWORK)
-    name = labhost.start(
-        "sovereign-lab/debian:12",
-        "sovereign-ssh-fresh",
-        hostname="nuc1",
-        docker_args=("--network", NETWORK, "--ip", ADDRESS),
-    )
-    try:
-        public_key = (project / "debian.pub").read_text().strip()
-        script = (
-            "set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null;"
-            " apt-get install -y -q --no-install-recommends openssh-server >/dev/null;"
-            " useradd -m -s /bin/bash debian; install -d -m 0700 -o debian -g debian /home/debian/.ssh;"
-            f" echo '{public_key}' > /home/debian/.ssh/authorized_keys;"
-            " chown debian:debian /home/debian/.ssh/authorized_keys; chmod 0600 /home/debian/.ssh/authorized_keys;"
-            " echo 'debian ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/debian; chmod 0440 /etc/sudoers.d/debian;"
-            " systemctl enable --now ssh"
-        )
-        labhost.docker("exec", name, "sh", "-c", script)
-        known_hosts = project / "known_hosts"
-        for _attempt in range(30):
-            scan = subprocess.run(["ssh-keyscan", "-T", "2", ADDRESS], capture_output=True, text=True, check=False)
-            if scan.stdout.strip():
-                known_hosts.write_text(scan.stdout)
-                break
-            time.sleep(1)
-        else:
-            pytest.fail("sshd on the fresh host did not answer")
+    with sshhost.ssh_host(project, ADDRESS, "sovereign-ssh-fresh") as (name, _key, _known_hosts):
         yield name
-    finally:
-        labhost.remove(name)
-        labhost.docker("network", "rm", NETWORK, check=False)
 
 
 @pytest.fixture(scope="module")
