@@ -450,7 +450,7 @@ def ssh(results, _selection):
     """The README's path for real hosts, over SSH, from the built tarball (tests/ssh/)."""
     if not setup(results, "docker", "images"):
         return
-    pytest_check(results, "ssh: README path from the tarball", ["tests/ssh"])
+    pytest_check(results, "ssh: README path from the tarball, k3s token rotation", ["tests/ssh"])
 
 
 def molecule(results, selection):
