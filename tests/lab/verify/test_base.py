@@ -26,6 +26,7 @@ def test_sshd_effective_settings(host):
     assert settings["x11forwarding"] == "no"
     assert settings["allowtcpforwarding"] == "local"
     assert settings["maxauthtries"] == "3"
+    assert settings["maxsessions"] == "4"
     assert settings["compression"] == "no"
     assert settings["tcpkeepalive"] == "no"
     weak = re.compile(r"(cbc|sha1|md5|group1-|group14-sha1|3des|arcfour|umac-64)")
@@ -118,7 +119,7 @@ def test_sysctl_and_journald_files(host):
 
 def test_kernel_modules_core_dumps_and_banner(host):
     modprobe = host.file("/etc/modprobe.d/sovereign-disabled.conf").content_string
-    for module in ("dccp", "sctp", "firewire-core", "cramfs"):
+    for module in ("dccp", "sctp", "firewire-core", "cramfs", "usb-storage"):
         assert f"install {module} /bin/false" in modprobe
     # modprobe itself resolves the module to the refusal (without loading it).
     assert host.check_output("modprobe --showconfig | grep '^install dccp '") == "install dccp /bin/false"
@@ -126,6 +127,24 @@ def test_kernel_modules_core_dumps_and_banner(host):
     assert host.run("systemd-analyze cat-config systemd/coredump.conf | grep -q '^Storage=none'").rc == 0
     assert host.file("/etc/issue.net").content_string.startswith("Authorised access only.")
     assert sshd_settings(host)["banner"] == "/etc/issue.net"
+
+
+def test_login_definitions_password_quality_and_sessions(host):
+    defs = dict(
+        line.split(None, 1)
+        for line in host.file("/etc/login.defs").content_string.splitlines()
+        if line.strip() and not line.startswith("#") and len(line.split(None, 1)) == 2
+    )
+    assert defs["UMASK"].strip() == "027"
+    assert defs["PASS_MAX_DAYS"].strip() == "365" and defs["PASS_MIN_DAYS"].strip() == "1"
+    assert defs["SHA_CRYPT_MIN_ROUNDS"].strip() == "65536"
+    # pam_pwquality is in the password stack and reads the collection's rules.
+    assert host.run("grep -q pam_pwquality.so /etc/pam.d/common-password").rc == 0
+    assert "minlen = 14" in host.file("/etc/security/pwquality.conf.d/50-sovereign.conf").content_string
+    # A login shell gets the idle timeout (read-only) and no core dumps.
+    session = host.run("bash -lc 'echo $TMOUT; ulimit -c; readonly -p | grep -c TMOUT'")
+    assert session.stdout.split() == ["900", "0", "1"], session.stdout
+    assert host.file("/etc/cron.d").mode == 0o700
 
 
 def test_timezone(host):
@@ -146,6 +165,7 @@ def test_lynis_hardening_index(host):
     results.mkdir(parents=True, exist_ok=True)
     (results / f"{name}.txt").write_text(f"{index}\n", encoding="utf-8")
     # A bare lab container scores 59-60 (benchmarks/base_hardening.py); after
-    # the base role 71-72 was seen on Debian 12 and 13. The floor leaves room
-    # for Lynis' own variation, not for losing the role's hardening.
-    assert index >= 68
+    # the whole site.yml 79 (Debian 12) and 77 (Debian 13) were seen, 18 points
+    # of sysctl values short that only a real host can take (benchmarks/hardening.py).
+    # The floor leaves room for Lynis' own variation, not for losing the role's hardening.
+    assert index >= 75
