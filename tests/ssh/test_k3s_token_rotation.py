@@ -83,7 +83,7 @@ def server(tmp_path_factory):
     """A host with the stand-in supervisor on 127.0.0.1:6443 and the role's token file holding the old token."""
     work = tmp_path_factory.mktemp("k3s-rotation")
     with sshhost.ssh_host(work, ADDRESS, "sovereign-ssh-k3s") as (name, key, known_hosts):
-        ca_cert, ca_key, ca_pem, _ = certificate_pair("k3s-server-ca stand-in", ca=True)
+        ca_cert, ca_key, ca_pem, _ca_key_pem = certificate_pair("k3s-server-ca stand-in", ca=True)
         _cert, _key, cert_pem, key_pem = certificate_pair("127.0.0.1", issuer=ca_cert.subject, issuer_key=ca_key)
         put_file(name, "/var/lib/rancher/k3s/server/tls/server-ca.crt", ca_pem, "0644")
         put_file(name, f"{STANDIN_DIR}/tls.crt", cert_pem)
