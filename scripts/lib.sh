@@ -113,6 +113,8 @@ ensure_test_tools() {
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   # gpg: the controller checks vendor APT keys against their pinned fingerprints.
   command -v gpg >/dev/null || missing+=(gnupg)
+  # nft: the render tests load rendered rulesets in a network namespace of their own.
+  command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 
