@@ -6,7 +6,8 @@
 Documentation of each filter lives in the YAML file of the same name beside
 this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml,
 interface_in_network.yml, invalid_ports.yml,
-open_to_all.yml, wider_than_hosts.yml).
+open_to_all.yml, wider_than_hosts.yml, invalid_dns_domains.yml,
+names_outside_constraints.yml).
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ def invalid_ports(values):
     return _network.invalid_ports(values)
 
 
+def invalid_dns_domains(values):
+    return _network.invalid_dns_domains(values)
+
+
+def names_outside_constraints(values, dns_domains, networks):
+    if _network.invalid_networks(networks or []):
+        raise AnsibleFilterError("names_outside_constraints: networks must be CIDR networks, got %s" % (networks,))
+    return _network.names_outside_constraints(values, dns_domains or [], networks or [])
+
+
 def interface_in_network(value, network):
     return _network.interface_in_network(value, network)
 
@@ -59,4 +70,6 @@ class FilterModule:
             "invalid_ports": invalid_ports,
             "open_to_all": open_to_all,
             "wider_than_hosts": wider_than_hosts,
+            "invalid_dns_domains": invalid_dns_domains,
+            "names_outside_constraints": names_outside_constraints,
         }

@@ -180,3 +180,72 @@ def wider_than_hosts(values):
         if network.num_addresses > 1:
             wide.append(value)
     return wide
+
+
+_DNS_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def invalid_dns_domains(values):
+    """The entries that are not DNS domains usable as a name constraint (RFC 5280 4.2.1.10).
+
+    A constraint is a domain such as ``lab.internal`` or a host name such as
+    ``nuc1``: letters, digits and hyphens in dot-separated labels, no wildcard,
+    no trailing dot, no scheme or port. Returns [{value, reason}].
+    """
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    problems = []
+    for value in values:
+        text = value if isinstance(value, str) else ""
+        if not text:
+            problems.append({"value": value, "reason": "not a domain name"})
+        elif text.startswith("*") or text.startswith("."):
+            problems.append({"value": value, "reason": "give the domain without a wildcard or a leading dot"})
+        elif len(text) > 253 or not all(_DNS_LABEL.match(label) for label in text.split(".")):
+            problems.append({"value": value, "reason": "not a domain name (letters, digits, - in dot-separated labels)"})
+    return problems
+
+
+def _dns_name_within(name, domain):
+    """RFC 5280 4.2.1.10: a DNS name satisfies a constraint when it is the
+    domain itself or the domain with labels added on the left."""
+    name, domain = name.lower().rstrip("."), domain.lower().rstrip(".")
+    if name.startswith("*."):
+        name = name[2:]
+    return name == domain or name.endswith("." + domain)
+
+
+def names_outside_constraints(subject_alt_names, dns_domains, networks):
+    """The subject alternative names a CA with these name constraints could not vouch for.
+
+    ``subject_alt_names`` are ``DNS:<name>`` and ``IP:<address>`` entries.
+    Name constraints apply per name type: with no DNS domain given, DNS names
+    are unconstrained; with no network given, addresses are unconstrained
+    (the CA's certificate then carries no constraint of that type).
+    Returns [{value, reason}].
+    """
+    if not isinstance(subject_alt_names, (list, tuple)):
+        subject_alt_names = [subject_alt_names]
+    parsed_networks = [ipaddress.ip_network(str(n).strip(), strict=True) for n in networks or []]
+    outside = []
+    for entry in subject_alt_names:
+        text = str(entry)
+        kind, _, value = text.partition(":")
+        if kind == "DNS":
+            if dns_domains and not any(_dns_name_within(value, domain) for domain in dns_domains):
+                outside.append({"value": text, "reason": "in none of the permitted DNS domains %s" % ", ".join(dns_domains)})
+        elif kind == "IP":
+            try:
+                address = ipaddress.ip_address(value)
+            except ValueError:
+                outside.append({"value": text, "reason": "not an IP address"})
+                continue
+            if parsed_networks and not any(
+                address.version == network.version and address in network for network in parsed_networks
+            ):
+                outside.append(
+                    {"value": text, "reason": "in none of the permitted networks %s" % ", ".join(str(n) for n in parsed_networks)}
+                )
+        else:
+            outside.append({"value": text, "reason": "only DNS: and IP: names are issued"})
+    return outside

@@ -48,6 +48,7 @@ class TestLab:
         self.state = STATE
         self.secrets = STATE / "lab-secrets"
         self.pki = STATE / "lab-pki"
+        self.subnet: str = yaml.safe_load((OVERLAY / "group_vars" / "lab.yml").read_text())["lab_subnet"]
 
     @property
     def fixture(self) -> Path:

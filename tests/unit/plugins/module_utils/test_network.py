@@ -143,3 +143,74 @@ def test_wider_than_hosts():
         "192.168.1.0/24",
         "fd00::/64",
     ]
+
+
+@pytest.mark.parametrize("domain", ["lab.internal", "nuc1", "example.eu", "a-b.c1.example"])
+def test_invalid_dns_domains_accepts(domain):
+    assert _network.invalid_dns_domains([domain]) == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "reason"),
+    [
+        ("*.example.eu", "without a wildcard or a leading dot"),
+        (".example.eu", "without a wildcard or a leading dot"),
+        ("https://example.eu", "not a domain name"),
+        ("example.eu:443", "not a domain name"),
+        ("-bad.example", "not a domain name"),
+        ("", "not a domain name"),
+        (42, "not a domain name"),
+    ],
+)
+def test_invalid_dns_domains_refuses(domain, reason):
+    (problem,) = _network.invalid_dns_domains([domain])
+    assert problem["value"] == domain and reason in problem["reason"]
+
+
+LAB_DOMAINS = ["lab.internal", "nuc1"]
+LAB_NETWORKS = ["172.30.57.0/24", "127.0.0.0/8", "::1/128"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DNS:lab.internal",
+        "DNS:grafana.lab.internal",
+        "DNS:*.apps.lab.internal",
+        "DNS:NUC1",
+        "IP:172.30.57.11",
+        "IP:127.0.0.1",
+        "IP:::1",
+    ],
+)
+def test_names_within_constraints(name):
+    assert _network.names_outside_constraints([name], LAB_DOMAINS, LAB_NETWORKS) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        # A suffix match must end at a label boundary.
+        ("DNS:evillab.internal", "in none of the permitted DNS domains"),
+        ("DNS:nuc10", "in none of the permitted DNS domains"),
+        ("DNS:grafana.example.eu", "in none of the permitted DNS domains"),
+        ("IP:172.30.58.1", "in none of the permitted networks"),
+        # An IPv4-mapped address is not in an IPv4 network's subtree.
+        ("IP:::ffff:172.30.57.11", "in none of the permitted networks"),
+        ("IP:lab", "not an IP address"),
+        ("email:ops@lab.internal", "only DNS: and IP: names are issued"),
+    ],
+)
+def test_names_outside_constraints(name, reason):
+    (outside,) = _network.names_outside_constraints([name], LAB_DOMAINS, LAB_NETWORKS)
+    assert outside["value"] == name and reason in outside["reason"]
+
+
+def test_constraints_apply_per_name_type():
+    # No domains: DNS names are unconstrained; no networks: addresses are.
+    assert _network.names_outside_constraints(["DNS:anything.example", "IP:192.0.2.1"], [], LAB_NETWORKS) == [
+        {"value": "IP:192.0.2.1", "reason": "in none of the permitted networks 172.30.57.0/24, 127.0.0.0/8, ::1/128"}
+    ]
+    assert _network.names_outside_constraints(["DNS:anything.example", "IP:192.0.2.1"], LAB_DOMAINS, []) == [
+        {"value": "DNS:anything.example", "reason": "in none of the permitted DNS domains lab.internal, nuc1"}
+    ]
