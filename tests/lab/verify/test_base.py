@@ -51,8 +51,11 @@ def test_nftables_loaded_with_policy_drop(host):
 def test_chrony_sources(host):
     assert host.service("chrony").is_running
     parsed = host.check_output("chronyd -p -f /etc/chrony/chrony.conf")
-    for server in ("ptbtime1.ptb.de", "ptbtime2.ptb.de", "ptbtime3.ptb.de", "sth1.ntp.se"):
-        assert re.search(r"^server %s iburst" % re.escape(server), parsed, re.M)
+    # The default servers, each with Network Time Security (data/time/servers.yml),
+    # and only authenticated sources may set the clock.
+    for server in ("ptbtime1.ptb.de", "ptbtime4.ptb.de", "nts.netnod.se", "sth1.nts.netnod.se"):
+        assert re.search(r"^server %s iburst nts$" % re.escape(server), parsed, re.M)
+    assert re.search(r"^authselectmode require$", parsed, re.M)
     assert "pool.ntp.org" not in parsed
     # chronyd answers its control socket with the configuration loaded.
     assert host.run("chronyc -n tracking").rc == 0
