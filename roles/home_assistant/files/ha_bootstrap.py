@@ -18,8 +18,11 @@ Input keys:
   analytics  false: every analytics preference is kept off
   backup     null, or {password, copies, time, agent_ids}: Home Assistant's
              own daily backups, encrypted, with retention
-  mqtt       null, or {broker, port, username, password}: the MQTT config
-             entry, created when there is none
+  mqtt       null, or {broker, port, username, password, ca_certificate}:
+             the MQTT config entry, created when there is none and
+             reconfigured when it differs (read from .storage); with
+             ca_certificate (PEM), Home Assistant connects over TLS and
+             verifies the broker's certificate against that CA
   check      true: report what would change, change nothing
   timeout    seconds to wait for Home Assistant to answer
 """
@@ -140,6 +143,17 @@ class HomeAssistant:
             raise BootstrapError(f"{message_type} failed: {answer.get('error', {}).get('message', answer)}")
         return answer.get("result")
 
+    async def upload(self, token: str, name: str, content: bytes) -> str:
+        """Upload a file for a config flow's file selector; returns its file_id."""
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=name, content_type="application/x-pem-file")
+        headers = {"Authorization": f"Bearer {token}"}
+        async with self.session.post(self.url + "/api/file_upload", data=form, headers=headers) as resp:
+            body = await resp.json(content_type=None)
+            if resp.status >= 400 or "file_id" not in body:
+                raise BootstrapError(f"file upload refused: HTTP {resp.status} {body}")
+            return body["file_id"]
+
     async def rest(self, method: str, path: str, token: str, payload: dict | None = None) -> dict:
         headers = {"Authorization": f"Bearer {token}"}
         async with self.session.request(method, self.url + path, json=payload, headers=headers) as resp:
@@ -258,20 +272,83 @@ async def ensure_backup(ha: HomeAssistant, wanted: dict, check: bool, actions: l
         )
 
 
-async def ensure_mqtt(ha: HomeAssistant, token: str, wanted: dict, check: bool, actions: list[str]) -> None:
-    entries = await ha.call("config_entries/get", domain="mqtt")
-    if entries:
-        return
-    actions.append(f"add the MQTT broker {wanted['broker']}:{wanted['port']}")
-    if check:
-        return
-    flow = await ha.rest("POST", "/api/config/config_entries/flow", token, {"handler": "mqtt"})
+def mqtt_entry(config_dir: str) -> dict | None:
+    """The MQTT config entry as Home Assistant stored it ({entry_id, data}), or None.
+
+    The API lists entries without their data; the record on disk has it.
+    """
+    try:
+        with open(os.path.join(config_dir, ".storage", "core.config_entries")) as handle:
+            entries = json.load(handle).get("data", {}).get("entries", [])
+    except FileNotFoundError:
+        return None
+    return next((entry for entry in entries if entry.get("domain") == "mqtt"), None)
+
+
+def mqtt_entry_matches(entry: dict, wanted: dict) -> bool:
+    data = entry.get("data", {})
+    wanted_ca = (wanted.get("ca_certificate") or "").strip()
+    return (
+        data.get("broker") == wanted["broker"]
+        and int(data.get("port", 1883)) == int(wanted["port"])
+        and data.get("username") == wanted["username"]
+        and data.get("password") == wanted["password"]
+        and (data.get("certificate") or "").strip() == wanted_ca
+        and not data.get("tls_insecure", False)
+    )
+
+
+async def mqtt_flow(ha: HomeAssistant, token: str, wanted: dict, entry_id: str | None) -> None:
+    """Create (or, with entry_id, reconfigure) the MQTT entry through its config flow.
+
+    The broker step shows the TLS settings only as advanced options: the
+    flow is started with show_advanced_options, the advanced form asked for,
+    then answered with the CA uploaded through /api/file_upload (the flow's
+    file selector). Home Assistant connects to the broker before it accepts.
+    """
+    start = {"handler": "mqtt", "show_advanced_options": True}
+    if entry_id:
+        start["entry_id"] = entry_id
+    flow = await ha.rest("POST", "/api/config/config_entries/flow", token, start)
     if flow.get("type") != "form" or flow.get("step_id") != "broker":
         raise BootstrapError(f"unexpected first step of the MQTT flow: {flow.get('type')} {flow.get('step_id')}")
-    answer = {key: wanted[key] for key in ("broker", "port", "username", "password")}
-    result = await ha.rest("POST", f"/api/config/config_entries/flow/{flow['flow_id']}", token, answer)
-    if result.get("type") != "create_entry":
-        raise BootstrapError(f"the MQTT broker was refused: {result.get('errors') or result.get('reason') or result}")
+    basic = {key: wanted[key] for key in ("broker", "port", "username", "password")}
+    fields = {field.get("name") for field in flow.get("data_schema", [])}
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    if wanted.get("ca_certificate"):
+        # Each answer brings the next part of the form: the advanced options,
+        # then, once a custom CA is chosen, its file field.
+        for step, needs in (({"advanced_options": True}, "set_ca_cert"), ({"set_ca_cert": "custom"}, "certificate")):
+            if needs in fields:
+                continue
+            flow = await ha.rest("POST", path, token, {**basic, **step})
+            fields = {field.get("name") for field in flow.get("data_schema", [])}
+            if flow.get("type") != "form" or needs not in fields:
+                raise BootstrapError(f"the MQTT flow did not offer {needs}: {flow.get('type')} {flow.get('errors')}")
+        file_id = await ha.upload(token, "broker-ca.crt", wanted["ca_certificate"].encode())
+        answer = {**basic, "set_ca_cert": "custom", "certificate": file_id, "tls_insecure": False}
+    else:
+        answer = {**basic, "set_ca_cert": "off"} if "set_ca_cert" in fields else basic
+    result = await ha.rest("POST", path, token, answer)
+    done = result.get("type") == "create_entry" or (
+        result.get("type") == "abort" and result.get("reason") == "reconfigure_successful"
+    )
+    if not done:
+        raise BootstrapError(f"the MQTT broker was refused: {result.get('errors') or result.get('reason') or result.get('type')}")
+
+
+async def ensure_mqtt(
+    ha: HomeAssistant, token: str, wanted: dict, config_dir: str, check: bool, actions: list[str]
+) -> None:
+    entry = mqtt_entry(config_dir)
+    if entry and mqtt_entry_matches(entry, wanted):
+        return
+    over = "TLS" if wanted.get("ca_certificate") else "plain MQTT"
+    verb = "reconfigure the MQTT entry for" if entry else "add the MQTT broker"
+    actions.append(f"{verb} {wanted['broker']}:{wanted['port']} ({over})")
+    if check:
+        return
+    await mqtt_flow(ha, token, wanted, entry.get("entry_id") if entry else None)
 
 
 async def run(spec: dict) -> dict:
@@ -296,7 +373,7 @@ async def run(spec: dict) -> dict:
         if spec.get("backup"):
             await ensure_backup(ha, spec["backup"], check, actions)
         if spec.get("mqtt"):
-            await ensure_mqtt(ha, access, spec["mqtt"], check, actions)
+            await ensure_mqtt(ha, access, spec["mqtt"], spec["config_dir"], check, actions)
         await ha.ws.close()
         await ha.revoke_sessions()
     return {"changed": bool(actions), "actions": actions}

@@ -95,7 +95,8 @@ def test_backup_restores_onto_a_fresh_host(host, client, tmp_path):
                         "nuc3": {
                             "home_assistant_mqtt": {
                                 "broker": LAB.address("nuc2"),
-                                "port": 1883,
+                                "port": 8883,
+                                "ca_certificate": (LAB.pki / "ca.crt").read_text(),
                                 "username": "home-assistant",
                                 "password": LAB.secret("mqtt-home-assistant"),
                             }

@@ -113,8 +113,9 @@ def test_unit_is_hardened(host):
 
 
 def test_mqtt_refuses_anonymous_and_feeds_home_assistant(host):
-    """The broker on the same host (on its lab address) feeds a sensor through MQTT discovery."""
-    anonymous = host.run(f"mosquitto_pub -h {HA_HOST} -t homeassistant/x -m 1")
+    """The broker on the same host feeds a sensor through MQTT discovery; Home Assistant reads it over TLS."""
+    tls = "-p 8883 --cafile /etc/sovereign/pki/ca.crt"
+    anonymous = host.run(f"mosquitto_pub -h {HA_HOST} {tls} -t homeassistant/x -m 1")
     assert anonymous.rc != 0
     discovery = {
         "name": "Lab probe",
@@ -123,9 +124,9 @@ def test_mqtt_refuses_anonymous_and_feeds_home_assistant(host):
     }
     auth = f"-u {MQTT_USER[0]} -P {MQTT_USER[1]}"
     assert host.run(
-        f"mosquitto_pub -h {HA_HOST} {auth} -r -t homeassistant/sensor/lab/config -m '{json.dumps(discovery)}'"
+        f"mosquitto_pub -h {HA_HOST} {tls} {auth} -r -t homeassistant/sensor/lab/config -m '{json.dumps(discovery)}'"
     ).succeeded
-    assert host.run(f"mosquitto_pub -h {HA_HOST} {auth} -r -t homeassistant/lab/state -m 42").succeeded
+    assert host.run(f"mosquitto_pub -h {HA_HOST} {tls} {auth} -r -t homeassistant/lab/state -m 42").succeeded
     deadline = time.time() + 60
     while time.time() < deadline:
         status, body = curl(
@@ -158,3 +159,13 @@ def test_restarts_cleanly_without_egress(host):
             assert bad not in log, log[-3000:]
     finally:
         host.run("nft delete table inet lab_no_egress")
+
+
+def test_mqtt_entry_uses_tls_with_the_internal_ca(host):
+    """The role set up Home Assistant's MQTT entry for the broker's TLS listener, verified against the lab CA."""
+    entries = json.loads(host.file(f"{CONFIG}/.storage/core.config_entries").content_string)["data"]["entries"]
+    (entry,) = [e for e in entries if e["domain"] == "mqtt"]
+    data = entry["data"]
+    assert (data["broker"], int(data["port"])) == (HA_HOST, 8883)
+    assert data["certificate"].strip() == (LAB.pki / "ca.crt").read_text().strip()
+    assert not data.get("tls_insecure", False)

@@ -1,7 +1,9 @@
 """The broker on nuc2, from the other lab hosts: authentication, ACLs, firewall, TLS.
 
 nuc3 may connect (mosquitto_allowed_sources in tests/lab/inventory); nuc1 is
-the host the firewall keeps out.
+the host the firewall keeps out. Other hosts reach the broker over TLS only
+(port 8883, verified against the internal CA); the plain listener is on
+loopback.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ testinfra_hosts = testlab.testinfra_hosts("nuc2")
 LAB = testlab.lab()
 BROKER = LAB.address("nuc2")
 HA = ("home-assistant", LAB.secret("mqtt-home-assistant"))
+TLS = "-p 8883 --cafile /etc/sovereign/pki/ca.crt"
 SENSOR = ("sensor-kitchen", LAB.secret("mqtt-sensor-kitchen"))
 
 
@@ -27,19 +30,27 @@ def client():
 
 def publish(client, topic, message, user=None, retain=True):
     auth = f"-u {user[0]} -P {user[1]}" if user else ""
-    return client.run(f"mosquitto_pub -h {BROKER} -q 1 {'-r' if retain else ''} {auth} -t {topic} -m {message}")
+    return client.run(f"mosquitto_pub -h {BROKER} {TLS} -q 1 {'-r' if retain else ''} {auth} -t {topic} -m {message}")
 
 
 def receive(client, topic, user, wait=3):
     """Retained message on `topic` as seen by `user`, or '' when none arrives."""
-    out = client.run(f"mosquitto_sub -h {BROKER} -u {user[0]} -P {user[1]} -t '{topic}' -C 1 -W {wait}")
+    out = client.run(f"mosquitto_sub -h {BROKER} {TLS} -u {user[0]} -P {user[1]} -t '{topic}' -C 1 -W {wait}")
     return out.stdout.strip()
 
 
-def test_running_on_the_private_address_only(host):
+def test_tls_on_the_private_address_plain_on_loopback_only(host):
     assert host.service("mosquitto").is_running
-    assert host.socket(f"tcp://{BROKER}:1883").is_listening
+    assert host.socket(f"tcp://{BROKER}:8883").is_listening
+    assert host.socket("tcp://127.0.0.1:1883").is_listening
+    # No password in clear on the network: nothing plain beyond loopback.
+    assert not host.socket(f"tcp://{BROKER}:1883").is_listening
     assert not host.socket("tcp://0.0.0.0:1883").is_listening
+
+
+def test_plain_mqtt_does_not_reach_the_network(client):
+    result = client.run(f"timeout 5 mosquitto_pub -h {BROKER} -p 1883 -u {HA[0]} -P {HA[1]} -t x -m y")
+    assert result.rc != 0
 
 
 def test_anonymous_client_refused(client):
@@ -67,7 +78,7 @@ def test_configured_user_accepted_and_acl_applied(client):
 
 def test_firewall_keeps_other_hosts_out():
     outsider = lab_host("nuc1")
-    result = outsider.run(f"timeout 5 mosquitto_pub -h {BROKER} -u {HA[0]} -P {HA[1]} -t x -m y")
+    result = outsider.run(f"timeout 5 mosquitto_pub -h {BROKER} {TLS} -u {HA[0]} -P {HA[1]} -t x -m y")
     assert result.rc != 0
 
 
@@ -89,7 +100,7 @@ def test_unit_hardened(host):
 
 def test_tls_listener_with_the_internal_ca(client):
     """Over TLS on 8883, verified against the internal CA, with the broker's IP as name."""
-    ca = "--cafile /etc/sovereign/pki/ca.crt -p 8883"
+    ca = TLS
     auth = f"-u {HA[0]} -P {HA[1]}"
     assert client.run(f"mosquitto_pub -h {BROKER} {ca} {auth} -q 1 -r -t homeassistant/tls -m over-tls").succeeded
     got = client.run(f"mosquitto_sub -h {BROKER} {ca} {auth} -t homeassistant/tls -C 1 -W 3")
