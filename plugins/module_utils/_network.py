@@ -202,7 +202,9 @@ def invalid_dns_domains(values):
         elif text.startswith("*") or text.startswith("."):
             problems.append({"value": value, "reason": "give the domain without a wildcard or a leading dot"})
         elif len(text) > 253 or not all(_DNS_LABEL.match(label) for label in text.split(".")):
-            problems.append({"value": value, "reason": "not a domain name (letters, digits, - in dot-separated labels)"})
+            problems.append(
+                {"value": value, "reason": "not a domain name (letters, digits, - in dot-separated labels)"}
+            )
     return problems
 
 
@@ -233,7 +235,9 @@ def names_outside_constraints(subject_alt_names, dns_domains, networks):
         kind, _, value = text.partition(":")
         if kind == "DNS":
             if dns_domains and not any(_dns_name_within(value, domain) for domain in dns_domains):
-                outside.append({"value": text, "reason": "in none of the permitted DNS domains %s" % ", ".join(dns_domains)})
+                outside.append(
+                    {"value": text, "reason": "in none of the permitted DNS domains %s" % ", ".join(dns_domains)}
+                )
         elif kind == "IP":
             try:
                 address = ipaddress.ip_address(value)
@@ -244,7 +248,10 @@ def names_outside_constraints(subject_alt_names, dns_domains, networks):
                 address.version == network.version and address in network for network in parsed_networks
             ):
                 outside.append(
-                    {"value": text, "reason": "in none of the permitted networks %s" % ", ".join(str(n) for n in parsed_networks)}
+                    {
+                        "value": text,
+                        "reason": "in none of the permitted networks %s" % ", ".join(str(n) for n in parsed_networks),
+                    }
                 )
         else:
             outside.append({"value": text, "reason": "only DNS: and IP: names are issued"})

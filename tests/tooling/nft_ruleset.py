@@ -96,7 +96,7 @@ def _rule_verdict(rule: dict, packet: Packet) -> str | None:
     return None
 
 
-def _in_right(value, right) -> bool:
+def _in_right(value, right) -> bool:  # noqa: PLR0911 - one return per form of right-hand side
     """Whether a packet value is in the right-hand side of a match."""
     if isinstance(right, dict) and "set" in right:
         return any(_in_right(value, element) for element in right["set"])
@@ -134,7 +134,7 @@ def _matches(match: dict, packet: Packet) -> bool:
                 return False
             value = {"saddr": packet.saddr, "daddr": packet.daddr}[field_name]
         elif protocol in ("tcp", "udp", "th"):
-            if protocol != "th" and packet.protocol != protocol:
+            if protocol not in ("th", packet.protocol):
                 return False
             value = {"dport": packet.dport}[field_name]
         elif protocol in ("icmp", "icmpv6"):

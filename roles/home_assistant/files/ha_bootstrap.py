@@ -334,11 +334,13 @@ async def mqtt_flow(ha: HomeAssistant, token: str, wanted: dict, entry_id: str |
         result.get("type") == "abort" and result.get("reason") == "reconfigure_successful"
     )
     if not done:
-        raise BootstrapError(f"the MQTT broker was refused: {result.get('errors') or result.get('reason') or result.get('type')}")
+        raise BootstrapError(
+            f"the MQTT broker was refused: {result.get('errors') or result.get('reason') or result.get('type')}"
+        )
 
 
 async def ensure_mqtt(
-    ha: HomeAssistant, token: str, wanted: dict, config_dir: str, check: bool, actions: list[str]
+    ha: HomeAssistant, token: str, wanted: dict, config_dir: str, *, check: bool, actions: list[str]
 ) -> None:
     entry = mqtt_entry(config_dir)
     if entry and mqtt_entry_matches(entry, wanted):
@@ -373,7 +375,7 @@ async def run(spec: dict) -> dict:
         if spec.get("backup"):
             await ensure_backup(ha, spec["backup"], check, actions)
         if spec.get("mqtt"):
-            await ensure_mqtt(ha, access, spec["mqtt"], spec["config_dir"], check, actions)
+            await ensure_mqtt(ha, access, spec["mqtt"], spec["config_dir"], check=check, actions=actions)
         await ha.ws.close()
         await ha.revoke_sessions()
     return {"changed": bool(actions), "actions": actions}

@@ -5,8 +5,9 @@ role). Argument: a JSON list of the domains the configuration uses. The
 integrations Home Assistant always sets up are read from the installed
 release's own bootstrap module, then the manifests are walked the way
 Home Assistant's requirements manager walks them. Output, as JSON: the sorted
-requirements, the path of the release's package_constraints.txt (to install
-them with) and the installed version. The requirements of the check_config
+requirements, those not installed at a version they accept (the role's lock
+must provide them all), the path of the release's package_constraints.txt
+and the installed version. The requirements of the check_config
 script, which the role runs, are included.
 """
 
@@ -21,6 +22,7 @@ import homeassistant
 from homeassistant import bootstrap
 from homeassistant.requirements import DISCOVERY_INTEGRATIONS
 from homeassistant.scripts import check_config
+from packaging.requirements import Requirement
 
 COMPONENTS = Path(homeassistant.__file__).parent / "components"
 
@@ -56,6 +58,23 @@ def requirement_closure(domains: set[str]) -> set[str]:
     return done
 
 
+def unsatisfied(requirements: list[str]) -> list[str]:
+    """The requirements no installed distribution satisfies (markers that do not apply here are skipped)."""
+    missing = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        try:
+            installed = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(f"{text} (not installed)")
+            continue
+        if not requirement.specifier.contains(installed, prereleases=True):
+            missing.append(f"{text} (installed {installed})")
+    return missing
+
+
 def main() -> None:
     configured = set(json.loads(sys.argv[1]))
     always = set(bootstrap.CORE_INTEGRATIONS) | set(bootstrap.DEFAULT_INTEGRATIONS)
@@ -69,6 +88,7 @@ def main() -> None:
         json.dumps(
             {
                 "requirements": requirements,
+                "unsatisfied": unsatisfied(requirements),
                 "constraints": str(Path(homeassistant.__file__).parent / "package_constraints.txt"),
                 "version": importlib.metadata.version("homeassistant"),
                 "integrations": sorted(loaded),

@@ -39,7 +39,9 @@ OTHER_NODE_POD = "10.42.2.9"
 LAN_CLIENT = "192.168.1.50"
 INTERNET_CLIENT = "203.0.113.9"
 
-pytestmark = pytest.mark.skipif(nft_ruleset.unavailable_reason() is not None, reason=str(nft_ruleset.unavailable_reason()))
+pytestmark = pytest.mark.skipif(
+    nft_ruleset.unavailable_reason() is not None, reason=str(nft_ruleset.unavailable_reason())
+)
 
 
 def render(tmp_path, name, extra=None):
@@ -48,8 +50,13 @@ def render(tmp_path, name, extra=None):
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     inventory = {
         "all": {
-            "vars": {**local, "k3s_render_dir": str(out), "k3s_token": "t" * 40, "k3s_agent_token": "a" * 40,
-                     **(extra or {})},
+            "vars": {
+                **local,
+                "k3s_render_dir": str(out),
+                "k3s_token": "t" * 40,
+                "k3s_agent_token": "a" * 40,
+                **(extra or {}),
+            },
             "children": {
                 "k3s_server": {"hosts": {"s1": {"ansible_host": "10.0.0.11"}}},
                 "k3s_agent": {"hosts": {"a1": {"ansible_host": "10.0.0.21"}}},
@@ -111,12 +118,17 @@ def test_published_services_answer_the_allowed_sources_only(published_cluster):
     table = loaded(published_cluster, "s1")
     assert nft_ruleset.policy(table, "forward") == "drop"
     assert verdict(table, "forward", Packet(saddr=LAN_CLIENT, daddr=POD, dport=80, ct_status={"dnat"})) == "accept"
-    assert verdict(table, "forward", Packet(saddr="fd00:1::5", daddr="fd42:42::a", dport=80, ct_status={"dnat"})) == "accept"
+    assert (
+        verdict(table, "forward", Packet(saddr="fd00:1::5", daddr="fd42:42::a", dport=80, ct_status={"dnat"}))
+        == "accept"
+    )
     assert verdict(table, "forward", Packet(saddr=INTERNET_CLIENT, daddr=POD, dport=80, ct_status={"dnat"})) == "drop"
     # An allowed source still cannot route to pods without a service rewriting the connection.
     assert verdict(table, "forward", Packet(saddr=LAN_CLIENT, daddr=POD, dport=80)) == "drop"
     # Nor to anything but the pod networks.
-    assert verdict(table, "forward", Packet(saddr=LAN_CLIENT, daddr="10.99.0.1", dport=80, ct_status={"dnat"})) == "drop"
+    assert (
+        verdict(table, "forward", Packet(saddr=LAN_CLIENT, daddr="10.99.0.1", dport=80, ct_status={"dnat"})) == "drop"
+    )
     # Dual-stack pods (cluster-cidr with an IPv6 network).
     assert verdict(table, "forward", Packet(saddr="fd42:42::a", daddr="2001:db8::1", dport=443)) == "accept"
 

@@ -8,6 +8,7 @@ restored onto nuc3 are in tests/lab/lifecycle.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import ha_lab
@@ -169,3 +170,51 @@ def test_mqtt_entry_uses_tls_with_the_internal_ca(host):
     assert (data["broker"], int(data["port"])) == (HA_HOST, 8883)
     assert data["certificate"].strip() == (LAB.pki / "ca.crt").read_text().strip()
     assert not data.get("tls_insecure", False)
+
+
+ROOT_DIR = "/opt/homeassistant"
+LOCKS = testlab.ROOT / "data" / "versions" / "home_assistant"
+
+
+def lock_pins(text):
+    """{normalised name: {versions}} of a lock (a package may be pinned per Python marker)."""
+    pins = {}
+    for name, version in re.findall(r"(?m)^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==(\S+)", text):
+        pins.setdefault(re.sub(r"[-_.]+", "-", name).lower(), set()).add(version)
+    return pins
+
+
+def test_installed_from_the_hash_lock_only(host):
+    """Every distribution in the venv is the one the release's lock pins (with its hashes); nothing else."""
+    version = host.check_output(
+        f"{ROOT_DIR}/venv/bin/python -c \"import importlib.metadata as m; print(m.version('homeassistant'))\""
+    )
+    lock = host.file(f"{ROOT_DIR}/requirements-{version}.lock.txt")
+    assert lock.content_string == (LOCKS / f"{version}.txt").read_text()
+    # The marker of a complete install holds this lock's checksum (sha1, as the copy module reports it).
+    lock_sha1 = host.check_output(f"sha1sum {ROOT_DIR}/requirements-{version}.lock.txt").split()[0]
+    assert host.file(f"{ROOT_DIR}/requirements.installed").content_string.strip() == lock_sha1
+    pins = lock_pins(lock.content_string)
+    freeze = host.check_output(f"{ROOT_DIR}/venv/bin/uv pip freeze --python {ROOT_DIR}/venv/bin/python 2>/dev/null")
+    outside = []
+    for line in freeze.splitlines():
+        name, _, installed = line.partition("==")
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key != "pip" and installed not in pins.get(key, set()):
+            outside.append(line)
+    assert not outside, f"installed outside the lock: {outside}"
+
+
+def test_the_installer_refuses_a_file_whose_hash_is_not_the_locked_one(host):
+    """What --require-hashes buys: uv, as the role runs it, refuses a distribution that does not match the lock."""
+    host.run("rm -rf /tmp/lock-probe && mkdir -p /tmp/lock-probe")
+    host.run(
+        "printf 'six==1.17.0 \\\\\\n    --hash=sha256:%s\\n' $(printf '0%.0s' $(seq 64)) > /tmp/lock-probe/lock.txt"
+    )
+    result = host.run(
+        f"{ROOT_DIR}/venv/bin/uv pip install --native-tls --require-hashes --target /tmp/lock-probe/target "
+        f"--python {ROOT_DIR}/venv/bin/python --requirement /tmp/lock-probe/lock.txt"
+    )
+    assert result.rc != 0
+    assert "hash mismatch" in (result.stderr + result.stdout).lower(), result.stderr[-1500:]
+    assert not host.file("/tmp/lock-probe/target/six.py").exists  # noqa: S108 - a path on the lab host

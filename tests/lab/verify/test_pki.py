@@ -44,7 +44,7 @@ def signed_by_lab_ca(tmp_path, name, dns=(), addresses=()):
     key = ec.generate_private_key(ec.SECP256R1())
     issuer = ca()
     ca_key = serialization.load_pem_private_key(CA_KEY.read_bytes(), password=None)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     alt_names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
     certificate = (
         x509.CertificateBuilder()
