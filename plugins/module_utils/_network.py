@@ -232,7 +232,7 @@ def names_outside_constraints(subject_alt_names, dns_domains, networks):
     outside = []
     for entry in subject_alt_names:
         text = str(entry)
-        kind, _, value = text.partition(":")
+        kind, _colon, value = text.partition(":")
         if kind == "DNS":
             if dns_domains and not any(_dns_name_within(value, domain) for domain in dns_domains):
                 outside.append(

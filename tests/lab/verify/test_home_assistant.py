@@ -198,7 +198,7 @@ def test_installed_from_the_hash_lock_only(host):
     freeze = host.check_output(f"{ROOT_DIR}/venv/bin/uv pip freeze --python {ROOT_DIR}/venv/bin/python 2>/dev/null")
     outside = []
     for line in freeze.splitlines():
-        name, _, installed = line.partition("==")
+        name, _equals, installed = line.partition("==")
         key = re.sub(r"[-_.]+", "-", name).lower()
         if key != "pip" and installed not in pins.get(key, set()):
             outside.append(line)

@@ -109,7 +109,7 @@ def test_every_requirement_is_pinned_with_hashes(version):
     for requirement, body in entries:
         assert re.match(r"^[A-Za-z0-9._-]+(\[[^\]]+\])?==[^\s;]+( ; .+)?$", requirement), requirement
         assert re.search(r"--hash=sha256:[0-9a-f]{64}", body), requirement
-    names = [re.split(r"[=\[]", requirement)[0].lower() for requirement, _ in entries]
+    names = [re.split(r"[=\[]", requirement)[0].lower() for requirement, _body in entries]
     assert len(names) == len(set(names)), "a package pinned twice"
 
 

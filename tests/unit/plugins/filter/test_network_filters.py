@@ -18,7 +18,18 @@ def test_filters_are_registered():
         "invalid_ports",
         "open_to_all",
         "wider_than_hosts",
+        "invalid_dns_domains",
+        "names_outside_constraints",
     }
+
+
+def test_name_constraint_filters():
+    filters = network_filters.FilterModule().filters()
+    assert filters["invalid_dns_domains"](["lab.internal", "*.lab"])[0]["value"] == "*.lab"
+    outside = filters["names_outside_constraints"](["DNS:nuc1", "IP:192.0.2.1"], ["nuc1"], ["10.0.0.0/8"])
+    assert [entry["value"] for entry in outside] == ["IP:192.0.2.1"]
+    with pytest.raises(AnsibleFilterError, match="networks must be CIDR networks"):
+        filters["names_outside_constraints"](["IP:10.0.0.1"], [], ["10.0.0.1/8"])
 
 
 def test_port_and_exposure_filters():
