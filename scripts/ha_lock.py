@@ -33,6 +33,7 @@ import argparse
 import ast
 import datetime
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -46,6 +47,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RELEASES = ROOT / "data" / "versions" / "home_assistant.yml"
 LOCKS = ROOT / "data" / "versions" / "home_assistant"
 ROLE_DEFAULTS = ROOT / "roles" / "home_assistant" / "defaults" / "main.yml"
+# The role's own walk of the manifests (it runs on the host against the
+# installed release; here it walks the wheel): one implementation for both.
+_SPEC = importlib.util.spec_from_file_location(
+    "ha_requirements", ROOT / "roles" / "home_assistant" / "files" / "ha_requirements.py"
+)
+ha_requirements = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(ha_requirements)
 # What the role always adds to the configured domains (vars/main.yml,
 # __home_assistant_domains), with the prometheus exporter and MQTT, which the
 # role sets up when asked and the lab uses.
@@ -86,20 +94,8 @@ class Release:
             raise SystemExit(f"unknown integration {domain!r}: the release has no manifest for it") from None
 
     def closure(self, domains: set[str]) -> set[str]:
-        """The domains whose requirements Home Assistant installs for `domains` (see ha_requirements.py)."""
-        done: set[str] = set()
-        pending = set(domains)
-        while pending:
-            domain = pending.pop()
-            if domain in done:
-                continue
-            done.add(domain)
-            data = self.manifest(domain)
-            pending.update(set(data.get("dependencies", [])) | set(data.get("after_dependencies", [])))
-            for discovery, keys in self.discovery.items():
-                if any(key in data for key in keys):
-                    pending.add(discovery)
-        return done
+        """The domains whose requirements Home Assistant installs for `domains` (ha_requirements.py's walk)."""
+        return ha_requirements.requirement_closure(domains, self.manifest, self.discovery)
 
     def requirements(self, domains: set[str]) -> tuple[list[str], list[str]]:
         loaded = self.closure(domains | self.always)

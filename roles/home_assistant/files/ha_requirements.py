@@ -16,25 +16,27 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import homeassistant
-from homeassistant import bootstrap
-from homeassistant.requirements import DISCOVERY_INTEGRATIONS
-from homeassistant.scripts import check_config
 from packaging.requirements import Requirement
 
-COMPONENTS = Path(homeassistant.__file__).parent / "components"
+
+def manifest_reader(components: Path) -> Callable[[str], dict]:
+    """A function returning the manifest of a domain from an installed release's components directory."""
+
+    def manifest(domain: str) -> dict:
+        path = components / domain / "manifest.json"
+        if not path.is_file():
+            raise SystemExit(f"unknown integration {domain!r}: no {path}")
+        return json.loads(path.read_text())
+
+    return manifest
 
 
-def manifest(domain: str) -> dict:
-    path = COMPONENTS / domain / "manifest.json"
-    if not path.is_file():
-        raise SystemExit(f"unknown integration {domain!r}: no {path}")
-    return json.loads(path.read_text())
-
-
-def requirement_closure(domains: set[str]) -> set[str]:
+def requirement_closure(
+    domains: set[str], manifest: Callable[[str], dict], discovery_integrations: Mapping[str, Iterable[str]]
+) -> set[str]:
     """Domains whose requirements Home Assistant itself would install for `domains`.
 
     The same walk as homeassistant.requirements: dependencies and
@@ -42,6 +44,8 @@ def requirement_closure(domains: set[str]) -> set[str]:
     manifest has its key (an integration with a "zeroconf" entry needs the
     zeroconf integration's requirements). after_dependencies count here even
     though they are not set up: the integrations import them.
+
+    Pure: scripts/ha_lock.py walks a release's wheel with it, on the controller.
     """
     done: set[str] = set()
     pending = set(domains)
@@ -52,7 +56,7 @@ def requirement_closure(domains: set[str]) -> set[str]:
         done.add(domain)
         data = manifest(domain)
         pending.update(set(data.get("dependencies", [])) | set(data.get("after_dependencies", [])))
-        for discovery, keys in DISCOVERY_INTEGRATIONS.items():
+        for discovery, keys in discovery_integrations.items():
             if any(key in data for key in keys):
                 pending.add(discovery)
     return done
@@ -76,9 +80,16 @@ def unsatisfied(requirements: list[str]) -> list[str]:
 
 
 def main() -> None:
+    # Imported here: the functions above are also used where Home Assistant is not installed.
+    import homeassistant  # noqa: PLC0415
+    from homeassistant import bootstrap  # noqa: PLC0415
+    from homeassistant.requirements import DISCOVERY_INTEGRATIONS  # noqa: PLC0415
+    from homeassistant.scripts import check_config  # noqa: PLC0415
+
+    manifest = manifest_reader(Path(homeassistant.__file__).parent / "components")
     configured = set(json.loads(sys.argv[1]))
     always = set(bootstrap.CORE_INTEGRATIONS) | set(bootstrap.DEFAULT_INTEGRATIONS)
-    loaded = requirement_closure(configured | always)
+    loaded = requirement_closure(configured | always, manifest, DISCOVERY_INTEGRATIONS)
     requirements = {req for domain in loaded for req in manifest(domain).get("requirements", [])}
     # The role runs `hass --script check_config` before each restart; the
     # script would otherwise try to install its own requirements then.

@@ -15,24 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
-import ansible_playbook  # noqa: E402
+import k3s_render  # noqa: E402
 import nft_ruleset  # noqa: E402
 from nft_ruleset import Packet, verdict  # noqa: E402
-
-PLAYBOOK = """
-- name: Render k3s
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: k3s
-      ansible.builtin.include_role:
-        name: sovereign.cloud.k3s
-        tasks_from: render
-"""
 
 POD = "10.42.1.7"  # a pod on this node, in the default cluster-cidr
 OTHER_NODE_POD = "10.42.2.9"
@@ -46,7 +34,6 @@ pytestmark = pytest.mark.skipif(
 
 def render(tmp_path, name, extra=None):
     out = tmp_path / name / "out"
-    out.parent.mkdir()
     local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
     inventory = {
         "all": {
@@ -63,9 +50,7 @@ def render(tmp_path, name, extra=None):
             },
         }
     }
-    (out.parent / "inventory.yml").write_text(yaml.safe_dump(inventory))
-    (out.parent / "render.yml").write_text(PLAYBOOK)
-    proc = ansible_playbook.run(out.parent / "inventory.yml", out.parent / "render.yml")
+    proc = k3s_render.render(tmp_path / name, inventory)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     return out
 

@@ -24,7 +24,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
-import ansible_playbook  # noqa: E402
+import k3s_render  # noqa: E402
 
 FLAGS = yaml.safe_load((ROOT / "data" / "versions" / "k3s_flags.yml").read_text())["sovereign_k3s_flags"]
 TOKEN = "srv" + secrets.token_hex(20)
@@ -34,17 +34,6 @@ S3_SECRET = "s3k" + secrets.token_hex(12)
 # Where Ansible reaches each host (never contacted: the render runs on the controller).
 ADDRESSES = {"s1": "10.0.0.11", "s2": "10.0.0.12", "s3": "10.0.0.13", "a1": "10.0.0.21", "a2": "10.0.0.22"}
 KUBE_VIP = "ghcr.io/kube-vip/kube-vip@sha256:" + "0" * 64
-
-PLAYBOOK = """
-- name: Render k3s
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: k3s
-      ansible.builtin.include_role:
-        name: sovereign.cloud.k3s
-        tasks_from: render
-"""
 
 
 def inventory(out, servers=("s1", "s2", "s3"), agents=("a1", "a2"), extra=None):
@@ -86,13 +75,8 @@ def inventory(out, servers=("s1", "s2", "s3"), agents=("a1", "a2"), extra=None):
 
 
 def render(tmp_path, name, **kwargs):
-    work = tmp_path / name
-    work.mkdir()
-    out = work / "out"
-    (work / "inventory.yml").write_text(yaml.safe_dump(inventory(out, **kwargs)))
-    (work / "render.yml").write_text(PLAYBOOK)
-    proc = ansible_playbook.run(work / "inventory.yml", work / "render.yml")
-    return proc, out
+    out = tmp_path / name / "out"
+    return k3s_render.render(tmp_path / name, inventory(out, **kwargs)), out
 
 
 @pytest.fixture(scope="module")
