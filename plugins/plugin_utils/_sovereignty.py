@@ -72,6 +72,9 @@ HOST_KEYS = (
 # Role variables that decide a host's external endpoints, and the role whose
 # defaults apply when a host does not set them.
 ROLE_KEYS = {"base_chrony_servers": "base", "loki_storage": "loki", "loki_s3": "loki"}
+# Role defaults that are a lookup of a data file of the collection (which
+# this reader cannot template): the file and its top-level key.
+ROLE_DATA = {"base_chrony_servers": (("data", "time", "servers.yml"), "sovereign_time_servers")}
 UNKNOWN_CHOICES = ("fail", "warn")
 
 
@@ -178,10 +181,15 @@ def unwrap_policy(data):
 @functools.cache
 def role_defaults():
     """Defaults of the collection's roles for ROLE_KEYS, read once per process."""
-    roles = os.path.join(os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR)), "roles")
-    return {
-        key: _read_yaml(os.path.join(roles, role, "defaults", "main.yml")).get(key) for key, role in ROLE_KEYS.items()
-    }
+    root = os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR))
+    defaults = {}
+    for key, role in ROLE_KEYS.items():
+        if key in ROLE_DATA:
+            path, top = ROLE_DATA[key]
+            defaults[key] = _read_yaml(os.path.join(root, *path)).get(top)
+        else:
+            defaults[key] = _read_yaml(os.path.join(root, "roles", role, "defaults", "main.yml")).get(key)
+    return defaults
 
 
 def parse_today(text):

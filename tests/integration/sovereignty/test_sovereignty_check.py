@@ -34,7 +34,7 @@ POLICY = {
         "internal": {"allowed_countries": ["EEA"]},
         "personal": {"allowed_countries": ["EU"], "allow_extraterritorial_exposure": False},
     },
-    "endpoints": {"allow": [{"host": "ptbtime*.ptb.de", "kinds": ["ntp"]}, {"host": "sth1.ntp.se", "kinds": ["ntp"]}]},
+    "endpoints": {"allow": [{"host": "ptbtime*.ptb.de", "kinds": ["ntp"]}, {"host": "*.netnod.se", "kinds": ["ntp"]}]},
 }
 
 
@@ -113,7 +113,7 @@ def test_role_defaults_count_as_endpoints(workdir):
     (workdir / "policy.yml").write_text(yaml.safe_dump(policy))
     proc, out = run_check(workdir, hosts=["nuc1"])
     assert proc.returncode != 0
-    assert "nuc1 SOV-EP-001: ntp endpoint sth1.ntp.se is outside the trust perimeter" in out
+    assert "nuc1 SOV-EP-001: ntp endpoint nts.netnod.se is outside the trust perimeter" in out
 
 
 @pytest.mark.parametrize(
