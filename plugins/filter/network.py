@@ -7,7 +7,7 @@ Documentation of each filter lives in the YAML file of the same name beside
 this one (networks_by_family.yml, invalid_networks.yml, invalid_addresses.yml,
 interface_in_network.yml, invalid_ports.yml,
 open_to_all.yml, wider_than_hosts.yml, invalid_dns_domains.yml,
-names_outside_constraints.yml).
+names_outside_constraints.yml, url_host.yml).
 """
 
 from __future__ import annotations
@@ -56,6 +56,13 @@ def names_outside_constraints(values, dns_domains, networks):
     return _network.names_outside_constraints(values, dns_domains or [], networks or [])
 
 
+def url_host(value, port=None):
+    try:
+        return _network.url_host(value, port)
+    except ValueError as exc:
+        raise AnsibleFilterError("url_host: %s" % exc) from exc
+
+
 def interface_in_network(value, network):
     return _network.interface_in_network(value, network)
 
@@ -72,4 +79,5 @@ class FilterModule:
             "wider_than_hosts": wider_than_hosts,
             "invalid_dns_domains": invalid_dns_domains,
             "names_outside_constraints": names_outside_constraints,
+            "url_host": url_host,
         }

@@ -256,3 +256,31 @@ def names_outside_constraints(subject_alt_names, dns_domains, networks):
         else:
             outside.append({"value": text, "reason": "only DNS: and IP: names are issued"})
     return outside
+
+
+def url_host(host, port=None):
+    """``host`` as it goes into a URL or a ``host:port`` listen address.
+
+    IPv6 addresses get their brackets (RFC 3986, section 3.2.2); IPv4
+    addresses and names are unchanged, and a host already in brackets stays
+    as it is. With ``port``, ``:port`` is added. Raises ValueError for an
+    empty host, a colon in something that is not an IPv6 address, or a port
+    outside 1-65535.
+    """
+    text = str(host).strip() if host is not None else ""
+    if not text:
+        raise ValueError("empty host")
+    bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    if ":" in bare:
+        try:
+            ipaddress.IPv6Address(bare)
+        except ValueError:
+            raise ValueError("%r has a colon but is not an IPv6 address (give the port separately)" % text) from None
+        text = "[" + bare + "]"
+    elif bare != text:
+        raise ValueError("%r: only IPv6 addresses go in brackets" % text)
+    if port is None:
+        return text
+    if isinstance(port, bool) or not str(port).isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("port %r is not a whole number from 1 to 65535" % (port,))
+    return "%s:%d" % (text, int(port))

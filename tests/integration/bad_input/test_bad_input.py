@@ -115,7 +115,7 @@ def write_run(container, workdir, role, cases):
     return run_dir, scratch
 
 
-def run_role(container, workdir, role, cases):
+def run_role(container, workdir, role, cases, options=()):
     """One ansible-playbook call for `cases` ({host name: case}); an Outcome per host name."""
     run_dir, scratch = write_run(container, workdir, role, cases)
     hosts = list(cases)
@@ -123,7 +123,7 @@ def run_role(container, workdir, role, cases):
     marker = f"/root/.bad-input-marker-{run_dir.name}"
     labhost.docker("exec", container, "touch", marker)
     proc = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(playbook)],
+        ["ansible-playbook", "-i", str(inventory), *options, str(playbook)],
         capture_output=True,
         text=True,
         check=False,
@@ -229,9 +229,30 @@ def test_a_planted_secret_reaches_no_output(target, role, case, verbosity):
         assert secret not in output, f"{secret!r} is in the output {verbosity}"
 
 
+def cases_under_phase_tags():
+    """(role, case, tag) for every tag a case lists in `phase_tags`."""
+    return [
+        pytest.param(role, case, tag, id=f"{param.id}--tags-{tag}")
+        for param in load_cases()
+        for role, case in [param.values]
+        for tag in case.get("phase_tags", [])
+    ]
+
+
 @pytest.mark.parametrize(("role", "case"), load_cases())
 def test_bad_input_fails_before_any_change(outcomes, role, case):
-    outcome = outcomes(role, case)
+    assert_refused_before_any_change(outcomes(role, case), case)
+
+
+@pytest.mark.parametrize(("role", "case", "tag"), cases_under_phase_tags())
+def test_bad_input_fails_before_any_change_under_a_phase_tag(target, role, case, tag):
+    """`--tags <phase>` runs the role's preflight too: the same refusal as a full run."""
+    container, workdir = target
+    outcome = run_role(container, workdir, role, {"target": case}, ["--tags", tag])["target"]
+    assert_refused_before_any_change(outcome, case)
+
+
+def assert_refused_before_any_change(outcome, case):
     assert outcome.counters.get("failures", 0) > 0 or outcome.counters.get("unreachable", 0) > 0, (
         f"the role accepted bad input {case['vars']}:\n{outcome.output}"
     )

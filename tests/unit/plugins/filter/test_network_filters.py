@@ -20,7 +20,15 @@ def test_filters_are_registered():
         "wider_than_hosts",
         "invalid_dns_domains",
         "names_outside_constraints",
+        "url_host",
     }
+
+
+def test_url_host_filter_errors_name_the_filter():
+    url_host = network_filters.FilterModule().filters()["url_host"]
+    assert url_host("fd00::1", 443) == "[fd00::1]:443"
+    with pytest.raises(AnsibleFilterError, match="url_host: port 'x'"):
+        url_host("fd00::1", "x")
 
 
 def test_name_constraint_filters():

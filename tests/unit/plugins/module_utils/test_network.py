@@ -214,3 +214,37 @@ def test_constraints_apply_per_name_type():
     assert _network.names_outside_constraints(["DNS:anything.example", "IP:192.0.2.1"], LAB_DOMAINS, []) == [
         {"value": "DNS:anything.example", "reason": "in none of the permitted DNS domains lab.internal, nuc1"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("fd00::5", None, "[fd00::5]"),
+        ("fd00::5", 9090, "[fd00::5]:9090"),
+        ("[fd00::5]", "9090", "[fd00::5]:9090"),
+        ("::", 9100, "[::]:9100"),
+        ("10.0.0.5", 9090, "10.0.0.5:9090"),
+        (" 127.0.0.1 ", None, "127.0.0.1"),
+        ("nuc1.lab.internal", 443, "nuc1.lab.internal:443"),
+    ],
+)
+def test_url_host_brackets_ipv6_only(host, port, expected):
+    assert _network.url_host(host, port) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "message"),
+    [
+        ("", None, "empty host"),
+        (None, 80, "empty host"),
+        ("nuc1:9090", None, "not an IPv6 address"),
+        ("[10.0.0.5]", None, "only IPv6 addresses go in brackets"),
+        ("10.0.0.5", 0, "from 1 to 65535"),
+        ("10.0.0.5", 65536, "from 1 to 65535"),
+        ("10.0.0.5", "http", "from 1 to 65535"),
+        ("10.0.0.5", True, "from 1 to 65535"),
+    ],
+)
+def test_url_host_refuses(host, port, message):
+    with pytest.raises(ValueError, match=message):
+        _network.url_host(host, port)
