@@ -43,6 +43,7 @@ import debian_tools  # noqa: E402
 ADMIN_PASSWORD = "admin-" + secrets.token_hex(12)
 PROMETHEUS_PASSWORD = "scrape-" + secrets.token_hex(12)
 S3_SECRET = "s3-" + secrets.token_hex(12)
+SMTP_PASSWORD = "smtp-" + secrets.token_hex(12)
 PHONE_HOME = re.compile(
     r"grafana\.com|grafana\.net|stats\.grafana\.org|gravatar\.com|raintank\.io|rudderstack|intercom\.io", re.I
 )
@@ -100,6 +101,12 @@ def inventory(out):
                         "password": PROMETHEUS_PASSWORD,
                     },
                     "grafana_loki": {"url": "https://10.0.0.11:3100"},
+                    # Settings of the user's own, merged over the role's.
+                    "grafana_ini": {
+                        "smtp": {"enabled": True, "host": "smtp.example.eu:587", "user": "grafana@example.eu"},
+                        "users": {"auto_assign_org_role": "Editor"},
+                    },
+                    "grafana_ini_secrets": {"smtp.password": SMTP_PASSWORD},
                 },
                 # Object storage at an EU provider.
                 "mon2": {
@@ -211,12 +218,27 @@ def test_grafana_secrets_are_read_from_files_not_written_in_the_ini(rendered):
     ini = grafana_ini(out)
     assert ini.get("security", "admin_password") == "$__file{/etc/sovereign/grafana/admin_password}"
     assert ini.get("security", "secret_key") == "$__file{/etc/sovereign/grafana/secret_key}"
-    assert ADMIN_PASSWORD not in (out / "mon1" / "grafana.ini").read_text()
+    assert ini.get("smtp", "password") == "$__file{/etc/sovereign/grafana/ini-secrets/smtp.password}"
+    text = (out / "mon1" / "grafana.ini").read_text()
+    assert ADMIN_PASSWORD not in text and SMTP_PASSWORD not in text
+
+
+def test_grafana_ini_merges_the_users_settings_over_the_roles(rendered):
+    ini = grafana_ini(rendered[0])
+    assert dict(ini.items("smtp")) == {
+        "enabled": "true",
+        "host": "smtp.example.eu:587",
+        "user": "grafana@example.eu",
+        "password": "$__file{/etc/sovereign/grafana/ini-secrets/smtp.password}",
+    }
+    # One key of a section of the role's changed, the others kept.
+    assert ini.get("users", "auto_assign_org_role") == "Editor"
+    assert ini.get("users", "allow_sign_up") == "false"
 
 
 def test_passwords_stay_out_of_the_play_output(rendered):
     output = rendered[1]
-    for secret in (ADMIN_PASSWORD, PROMETHEUS_PASSWORD, S3_SECRET):
+    for secret in (ADMIN_PASSWORD, PROMETHEUS_PASSWORD, S3_SECRET, SMTP_PASSWORD):
         assert secret not in output
 
 
