@@ -6,6 +6,8 @@ import os
 import subprocess
 import time
 
+import yaml
+
 
 def run(inventory, playbook, *args, env=None):
     """CompletedProcess of `ansible-playbook -i <inventory> <playbook> <args>`; never raises on failure."""
@@ -16,6 +18,17 @@ def run(inventory, playbook, *args, env=None):
         check=False,
         env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", **(env or {})},
     )
+
+
+def run_in(workdir, inventory, playbook):
+    """Write `inventory` (a dict) and `playbook` (YAML text) into `workdir`, run them, and return
+    the output; fails the calling test when the play fails."""
+    (workdir / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    (workdir / "play.yml").write_text(playbook)
+    proc = run(workdir / "inventory.yml", workdir / "play.yml")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-4000:]
+    return output
 
 
 def timed(args, cwd=None, env=None):

@@ -77,11 +77,7 @@ def inventory(out):
 def rendered(tmp_path_factory):
     work = tmp_path_factory.mktemp("prometheus-render")
     out = work / "out"
-    (work / "inventory.yml").write_text(yaml.safe_dump(inventory(out)))
-    (work / "render.yml").write_text(PLAYBOOK)
-    proc = ansible_playbook.run(work / "inventory.yml", work / "render.yml")
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-4000:]
+    output = ansible_playbook.run_in(work, inventory(out), PLAYBOOK)
     return out / "mon1", output
 
 
