@@ -4,7 +4,7 @@
 """Action plugin of sovereign.cloud.sovereignty_check: a thin adapter.
 
 Reads the policy, the catalog and the hosts' variables, and hands them to
-plugins/plugin_utils/_sovereignty.py, where the logic lives and is tested.
+plugins/plugin_utils/_sovereignty*.py, where the logic lives and is tested.
 """
 
 from __future__ import annotations

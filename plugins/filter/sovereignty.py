@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Sovereignty filters over the collection's catalog; thin adapters over
-plugins/plugin_utils/_sovereignty.py. Each filter is documented in the YAML
+plugins/plugin_utils/_sovereignty*.py. Each filter is documented in the YAML
 file of its name beside this one."""
 
 from __future__ import annotations

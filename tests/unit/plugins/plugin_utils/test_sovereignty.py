@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty_evaluate as evaluation
 
 DATA = Path(__file__).resolve().parents[4] / "data" / "sovereignty"
 TODAY = datetime.date(2026, 11, 29)
@@ -404,3 +405,22 @@ def test_role_defaults_read_the_time_servers_from_their_data_file():
     defaults = sov.role_defaults()["base_chrony_servers"]
     assert [server["host"] for server in defaults] == [entry["host"] for entry in listed]
     assert ("ntp", "nts.netnod.se") in sov.host_endpoints(sov.host_facts({}))
+
+
+# --- the rule table -------------------------------------------------------------
+
+
+def test_every_rule_id_is_reported_by_a_rule_of_the_table():
+    """Each rule id of RULES is named by the docstring of the function of the table that reports it."""
+    documented = " ".join(rule.__doc__ for rule in (evaluation.classify, *sov.HOST_RULES))
+    for rule_id in sov.RULES:
+        assert rule_id in documented, rule_id
+
+
+def test_a_rule_runs_on_its_own_context(catalog):
+    """A rule is a function of a host's context: telemetry alone, without the location rules before it."""
+    evaluator = sov.Evaluator(sov.Policy(POLICY, catalog), catalog, TODAY)
+    context = evaluation.HostContext(evaluator, "ha1", {"sovereign_telemetry": {"home_assistant": True, "x": False}})
+    assert evaluation.classify(context) == []
+    findings = evaluation.telemetry(context)
+    assert [(f["rule"], f["evidence"]["service"]) for f in findings] == [("SOV-TEL-001", "home_assistant")]

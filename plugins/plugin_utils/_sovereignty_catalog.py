@@ -1,0 +1,169 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The sovereignty catalog: providers, their locations and laws, certifications, country groups.
+
+Data, not code: data/sovereignty/*.yml in the collection, each entry with its
+source and the date it was checked. Pure Python, unit-tested without Ansible.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import os
+import re
+
+import yaml  # controller side only: PyYAML comes with ansible-core
+
+
+class CatalogError(ValueError):
+    """The catalog data is malformed; the message names the entry."""
+
+
+def _date(value, where):
+    if value is None or isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CatalogError("%s: %r is not an ISO date (YYYY-MM-DD)" % (where, value)) from exc
+
+
+class Catalog:
+    """Providers, their locations and laws, certifications and country groups."""
+
+    def __init__(self, providers, certifications, countries):
+        self.providers = providers.get("providers") or {}
+        self.laws = providers.get("laws") or {}
+        self.schemes = certifications.get("schemes") or {}
+        self.groups = {}
+        for name, group in (countries.get("groups") or {}).items():
+            members = group.get("members") or []
+            bad = [m for m in members if not (isinstance(m, str) and len(m) == 2 and m.isupper())]
+            if bad:
+                # A bare NO (Norway) in YAML 1.1 is read as false: quote it.
+                raise CatalogError("groups.%s: %r are not ISO 3166-1 alpha-2 codes (quote NO)" % (name, bad))
+            self.groups[name] = set(members)
+        for pid, entry in self.providers.items():
+            for key in ("name", "controlled_from", "extraterritorial_laws", "source", "checked", "locations"):
+                if key not in entry:
+                    raise CatalogError("providers.%s lacks %s" % (pid, key))
+            for law in entry["extraterritorial_laws"]:
+                if law not in self.laws:
+                    raise CatalogError("providers.%s names unknown law %s" % (pid, law))
+        # Certifications indexed by (provider, offer) for O(1) lookups.
+        self._certs = {}
+        for index, cert in enumerate(certifications.get("certifications") or []):
+            where = "certifications[%d] (%s)" % (index, cert.get("id", "?"))
+            for key in ("id", "provider", "scheme", "offers", "source", "checked"):
+                if key not in cert:
+                    raise CatalogError("%s lacks %s" % (where, key))
+            if cert["provider"] not in self.providers:
+                raise CatalogError("%s names unknown provider %s" % (where, cert["provider"]))
+            if cert["scheme"] not in self.schemes:
+                raise CatalogError("%s names unknown scheme %s" % (where, cert["scheme"]))
+            record = dict(cert)
+            record["valid_from"] = _date(cert.get("valid_from"), where + ".valid_from")
+            record["valid_until"] = _date(cert.get("valid_until"), where + ".valid_until")
+            for offer in cert["offers"]:
+                self._certs.setdefault((cert["provider"], offer), []).append(record)
+
+    def expand_countries(self, names):
+        """Country codes and group names (EU, EEA) to a set of country codes."""
+        result = set()
+        for name in names:
+            text = str(name).upper()
+            result |= self.groups.get(text, {text})
+        return result
+
+    def certifications(self, provider, offer):
+        return self._certs.get((provider, offer), [])
+
+
+# data/sovereignty of the collection: plugins/plugin_utils/ -> collection root.
+DEFAULT_CATALOG_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "sovereignty"
+)
+
+
+def read_yaml(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError("cannot read %s: %s" % (path, exc)) from exc
+
+
+def load_catalog(catalog_dir=None):
+    """The catalog in `catalog_dir` (default: the collection's), read once per process."""
+    return _load_catalog(os.path.abspath(catalog_dir or DEFAULT_CATALOG_DIR))
+
+
+@functools.cache
+def _load_catalog(directory):
+    names = ("providers.yml", "certifications.yml", "countries.yml")
+    return Catalog(*(read_yaml(os.path.join(directory, name)) for name in names))
+
+
+_SITE_NUMBER = re.compile(r"[-_]?[0-9]+[a-z]?$")
+
+
+def find_location(provider_entry, location):
+    """A provider's catalog entry for a location id, or None.
+
+    Ids are matched exactly. For a provider marked `numbered_sites` in the
+    catalog (OVHcloud), an id is also matched without its trailing building
+    number, so datacenter `rbx7` or region `GRA11` resolves to the site `rbx`
+    / `GRA`. Other providers' unknown ids stay unknown (fail closed). Case is
+    kept: OVHcloud writes regions upper case and datacenters lower case.
+    """
+    if not location:
+        return None
+    locations = provider_entry.get("locations") or {}
+    found = locations.get(location)
+    if found is None and provider_entry.get("numbered_sites"):
+        site = _SITE_NUMBER.sub("", str(location))
+        if site and site != location:
+            found = locations.get(site)
+    return found
+
+
+def country_of(catalog, provider, location):
+    """ISO country of a provider's zone, region or datacenter; ValueError when unknown."""
+    entry = catalog.providers.get(provider)
+    if entry is None:
+        raise ValueError(
+            "provider %r is not in the catalog (known: %s)" % (provider, ", ".join(sorted(catalog.providers)))
+        )
+    found = find_location(entry, location)
+    if found is None:
+        raise ValueError("location %r of provider %s is not in the catalog" % (location, provider))
+    return found["country"]
+
+
+def provider_facts(catalog, provider):
+    """The catalog's facts about a provider, with the source and check date."""
+    entry = catalog.providers.get(provider)
+    if entry is None:
+        raise ValueError(
+            "provider %r is not in the catalog (known: %s)" % (provider, ", ".join(sorted(catalog.providers)))
+        )
+    return {
+        "id": provider,
+        "name": entry["name"],
+        "legal_seat": entry.get("legal_seat"),
+        "controlled_from": entry["controlled_from"],
+        "extraterritorial_laws": list(entry["extraterritorial_laws"]),
+        "source": entry["source"],
+        "checked": str(entry["checked"]),
+    }
+
+
+def in_country_group(catalog, country, group):
+    """Whether an ISO country code belongs to a group of the catalog (EU, EEA)."""
+    if group not in catalog.groups:
+        raise ValueError(
+            "country group %r is not in the catalog (known: %s)" % (group, ", ".join(sorted(catalog.groups)))
+        )
+    return str(country).upper() in catalog.groups[group]

@@ -1,0 +1,455 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Sovereignty evaluation: each host against the policy and the catalog, rule by rule.
+
+Each rule is a small function of a host's context (HOST_RULES, in the order
+their findings are reported); a finding names its rule, the evidence and the
+catalog entry it rests on. Pure Python, unit-tested without Ansible.
+
+Host facts are read from inventory variables, the same names on static
+homelab hosts and on this collection's dynamic inventories:
+  sovereign_provider             catalog provider id (scaleway, ovhcloud, homelab, aws...)
+  sovereign_zone / sovereign_region / sovereign_datacenter
+                                 location id in that provider's catalog entry
+  sovereign_country              ISO country, for operator-run hosts (homelab)
+  sovereign_owner                who owns operator-run hardware
+  sovereign_offer                offer id, matched against certifications
+  sovereign_data_classification  a classification of the policy
+  sovereign_external_endpoints   [{kind, host}] the host's services talk to
+  sovereign_dns_resolvers        resolver addresses or names (kind dns)
+  sovereign_artifact_mirror      URL of the artifact mirror (kind artifact_mirror)
+  base_chrony_servers            NTP servers of the base role (kind ntp)
+  sovereign_telemetry            {service: bool}: whether a service reports home
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import functools
+import ipaddress
+import os
+from urllib.parse import urlsplit
+
+from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_catalog import (
+    DEFAULT_CATALOG_DIR,
+    find_location,
+    read_yaml,
+)
+
+RULES = {
+    "SOV-CLS-001": "data classification not defined by the policy",
+    "SOV-PRV-001": "provider unknown to the catalog",
+    "SOV-LOC-001": "location outside the countries allowed for the data",
+    "SOV-LOC-002": "location unknown",
+    "SOV-JUR-001": "provider exposed to non-EU extraterritorial law",
+    "SOV-CERT-001": "required certification not held by the offer",
+    "SOV-CERT-002": "certification expired or not yet valid",
+    "SOV-CERT-003": "certification validity dates not recorded in the catalog",
+    "SOV-EP-001": "external endpoint outside the trust perimeter",
+    "SOV-TEL-001": "service telemetry enabled",
+}
+
+LOCATION_KEYS = ("sovereign_zone", "sovereign_region", "sovereign_datacenter")
+# Host variables the engine reads.
+HOST_KEYS = (
+    "sovereign_provider",
+    "sovereign_zone",
+    "sovereign_region",
+    "sovereign_datacenter",
+    "sovereign_country",
+    "sovereign_owner",
+    "sovereign_offer",
+    "sovereign_data_classification",
+    "sovereign_external_endpoints",
+    "sovereign_dns_resolvers",
+    "sovereign_artifact_mirror",
+    "sovereign_telemetry",
+)
+# Role variables that decide a host's external endpoints, and the role whose
+# defaults apply when a host does not set them.
+ROLE_KEYS = {"base_chrony_servers": "base", "loki_storage": "loki", "loki_s3": "loki"}
+# Role defaults that are a lookup of a data file of the collection (which
+# this reader cannot template): the file and its top-level key.
+ROLE_DATA = {"base_chrony_servers": (("data", "time", "servers.yml"), "sovereign_time_servers")}
+
+
+@functools.cache
+def role_defaults():
+    """Defaults of the collection's roles for ROLE_KEYS, read once per process."""
+    root = os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR))
+    defaults = {}
+    for key, role in ROLE_KEYS.items():
+        if key in ROLE_DATA:
+            path, top = ROLE_DATA[key]
+            defaults[key] = read_yaml(os.path.join(root, *path)).get(top)
+        else:
+            defaults[key] = read_yaml(os.path.join(root, "roles", role, "defaults", "main.yml")).get(key)
+    return defaults
+
+
+def parse_today(text):
+    """The evaluation date option: None when unset, else an ISO date; ValueError names the option."""
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(text))
+    except ValueError as exc:
+        raise ValueError("today: %r is not a date (YYYY-MM-DD)" % text) from exc
+
+
+def host_facts(values):
+    """The variables of one host the engine reads, with role defaults filled in.
+
+    `values` is any mapping of the host's variables (hostvars in a play, the
+    merged host and group variables in an inventory plugin).
+    """
+    facts = {key: values[key] for key in HOST_KEYS if key in values}
+    for key, default in role_defaults().items():
+        facts[key] = values[key] if key in values else default
+    return facts
+
+
+def _finding(rule, severity, message, evidence, source=None, *, remediation=""):
+    return {
+        "rule": rule,
+        "title": RULES[rule],
+        "severity": severity,
+        "message": message,
+        "evidence": evidence,
+        "source": source,
+        "remediation": remediation,
+    }
+
+
+def _source(entry):
+    return {"source": entry.get("source"), "checked": str(entry.get("checked"))} if entry else None
+
+
+def host_endpoints(hostvars):
+    """The external endpoints a host's configuration will talk to, as (kind, host)."""
+    found = []
+    for item in hostvars.get("sovereign_external_endpoints") or []:
+        if isinstance(item, dict) and item.get("host"):
+            found.append((str(item.get("kind", "other")), str(item["host"])))
+    for resolver in hostvars.get("sovereign_dns_resolvers") or []:
+        found.append(("dns", str(resolver)))
+    for server in hostvars.get("base_chrony_servers") or []:
+        if isinstance(server, dict) and server.get("host"):
+            found.append(("ntp", str(server["host"])))
+    # Loki's object storage holds every log line the platform ships.
+    loki_s3 = hostvars.get("loki_s3")
+    if hostvars.get("loki_storage") == "s3" and isinstance(loki_s3, dict) and loki_s3.get("endpoint"):
+        endpoint = str(loki_s3["endpoint"])
+        found.append(("object_storage", urlsplit("//" + endpoint.rsplit("://", maxsplit=1)[-1]).hostname or endpoint))
+    mirror = hostvars.get("sovereign_artifact_mirror")
+    # A file:// mirror is a directory on the controller, not an endpoint.
+    if mirror and not str(mirror).startswith("file://"):
+        found.append(("artifact_mirror", urlsplit(str(mirror)).hostname or str(mirror)))
+    return found
+
+
+class HostContext:
+    """What the rules see of one host: its variables, its classification's rule, and what was found out."""
+
+    __slots__ = ("country", "evaluator", "facts", "hostvars", "location_id", "name", "provider", "provider_id", "rule")
+
+    def __init__(self, evaluator, name, hostvars):
+        self.evaluator = evaluator
+        self.name = name
+        self.hostvars = hostvars
+        self.facts = {"host": name}
+        self.rule = None
+        self.provider_id = self.provider = self.location_id = self.country = None
+
+    @property
+    def unknown_severity(self):
+        return "error" if self.rule.on_unknown == "fail" else "warning"
+
+
+def classify(ctx):
+    """SOV-CLS-001: the host's data classification is one of the policy's (else nothing else is judged)."""
+    policy = ctx.evaluator.policy
+    cls_name = ctx.hostvars.get("sovereign_data_classification") or policy.default
+    ctx.facts["classification"] = cls_name
+    ctx.rule = policy.classifications.get(cls_name) if cls_name else None
+    if ctx.rule is not None:
+        return []
+    return [
+        _finding(
+            "SOV-CLS-001",
+            "error",
+            "data classification %r is not defined by the policy" % (cls_name,),
+            {"sovereign_data_classification": cls_name, "policy_classifications": sorted(policy.classifications)},
+            remediation="set sovereign_data_classification to one of the policy's classifications, "
+            "or set default_classification in the policy",
+        )
+    ]
+
+
+def locate(ctx):
+    """SOV-PRV-001 and SOV-LOC-002: the provider and the country of the host's location are known."""
+    hostvars, catalog = ctx.hostvars, ctx.evaluator.catalog
+    ctx.provider_id = hostvars.get("sovereign_provider")
+    ctx.provider = catalog.providers.get(ctx.provider_id) if ctx.provider_id else None
+    ctx.facts["provider"] = ctx.provider_id
+    ctx.location_id = next((hostvars[k] for k in LOCATION_KEYS if hostvars.get(k)), None)
+    ctx.facts["location"] = ctx.location_id
+    findings = []
+    if ctx.provider is None:
+        findings.append(
+            _finding(
+                "SOV-PRV-001",
+                ctx.unknown_severity,
+                "provider %r is not in the catalog" % (ctx.provider_id,),
+                {"sovereign_provider": ctx.provider_id},
+                remediation="set sovereign_provider to a catalog provider (homelab for your own hardware), "
+                "or add the provider to data/sovereignty/providers.yml with its source",
+            )
+        )
+    elif ctx.provider_id == "homelab":
+        ctx.country = hostvars.get("sovereign_country")
+        ctx.facts["owner"] = hostvars.get("sovereign_owner")
+        if not ctx.country:
+            findings.append(
+                _finding(
+                    "SOV-LOC-002",
+                    ctx.unknown_severity,
+                    "operator-run host without sovereign_country",
+                    {"sovereign_provider": ctx.provider_id},
+                    _source(ctx.provider),
+                    remediation="declare the host's country in sovereign_country (ISO code such as DE)",
+                )
+            )
+    else:
+        location = find_location(ctx.provider, ctx.location_id)
+        if location is None:
+            findings.append(
+                _finding(
+                    "SOV-LOC-002",
+                    ctx.unknown_severity,
+                    "location %r of provider %s is not in the catalog" % (ctx.location_id, ctx.provider_id),
+                    {"provider": ctx.provider_id, "location": ctx.location_id},
+                    {"source": ctx.provider.get("locations_source"), "checked": str(ctx.provider.get("checked"))},
+                    remediation="check sovereign_zone/sovereign_region; add a new location to the catalog "
+                    "with its source",
+                )
+            )
+        else:
+            ctx.country = location["country"]
+    ctx.facts["country"] = ctx.country
+    return findings
+
+
+def allowed_country(ctx):
+    """SOV-LOC-001: the host's country is one the classification allows."""
+    rule, country = ctx.rule, ctx.country
+    if not country or rule.allowed_countries is None or country.upper() in rule.allowed_countries:
+        return []
+    return [
+        _finding(
+            "SOV-LOC-001",
+            "error",
+            "%s data on a host in %s, outside the allowed countries" % (rule.name, country),
+            {"country": country, "location": ctx.location_id, "provider": ctx.provider_id,
+             "allowed": sorted(rule.allowed_countries)},
+            _source(ctx.provider),
+            remediation="move the workload to an allowed location or change the host's classification",
+        )
+    ]  # fmt: skip
+
+
+def extraterritorial_exposure(ctx):
+    """SOV-JUR-001: the provider is not exposed to non-EU extraterritorial law, unless the classification allows it."""
+    provider, laws_catalog = ctx.provider, ctx.evaluator.catalog.laws
+    if provider is None or not provider["extraterritorial_laws"] or ctx.rule.allow_extraterritorial:
+        return []
+    laws = provider["extraterritorial_laws"]
+    law_names = ", ".join(laws_catalog[law]["name"] for law in laws)
+    return [
+        _finding(
+            "SOV-JUR-001",
+            "error",
+            "%s is controlled from %s and can be compelled by %s, whatever the data's region"
+            % (provider["name"], provider["controlled_from"], law_names),
+            {"provider": ctx.provider_id, "controlled_from": provider["controlled_from"], "laws": laws,
+             "country_of_location": ctx.country},
+            {"provider": _source(provider), "laws": {law: _source(laws_catalog[law]) for law in laws}},
+            remediation="use a provider not exposed to non-EU extraterritorial law for this classification",
+        )
+    ]  # fmt: skip
+
+
+def _certification_state(candidates, today):
+    """(valid, expired or not yet valid, undated) certifications of one scheme on `today`."""
+    valid, expired, undated = [], [], []
+    for cert in candidates:
+        if (cert["valid_until"] and cert["valid_until"] < today) or (cert["valid_from"] and cert["valid_from"] > today):
+            expired.append(cert)
+        elif cert["valid_until"] is None:
+            undated.append(cert)
+        else:
+            valid.append(cert)
+    return valid, expired, undated
+
+
+def certifications(ctx):
+    """SOV-CERT-001, SOV-CERT-002, SOV-CERT-003: the offer holds each certification required, valid today."""
+    if not ctx.rule.required or ctx.provider is None:
+        return []
+    catalog, today = ctx.evaluator.catalog, ctx.evaluator.today
+    provider_id, offer = ctx.provider_id, ctx.hostvars.get("sovereign_offer")
+    ctx.facts["offer"] = offer
+    held = catalog.certifications(provider_id, offer) if offer else []
+    findings = []
+    for scheme in ctx.rule.required:
+        valid, expired, undated = _certification_state([c for c in held if c["scheme"] == scheme], today)
+        if valid:
+            continue
+        if undated:
+            cert = undated[0]
+            findings.append(
+                _finding(
+                    "SOV-CERT-003",
+                    "warning",
+                    "%s of %s/%s counted, but its validity dates are not recorded in the catalog"
+                    % (scheme, provider_id, offer),
+                    {"certification": cert["id"], "valid_from": str(cert["valid_from"]), "valid_until": None},
+                    _source(cert),
+                    remediation="read the dates off the issuer's published list and record them in "
+                    "data/sovereignty/certifications.yml",
+                )
+            )
+        elif expired:
+            cert = expired[0]
+            findings.append(
+                _finding(
+                    "SOV-CERT-002",
+                    "error",
+                    "%s of %s/%s is not valid on %s (valid %s to %s)"
+                    % (scheme, provider_id, offer, today, cert["valid_from"], cert["valid_until"]),
+                    {"certification": cert["id"], "valid_from": str(cert["valid_from"]),
+                     "valid_until": str(cert["valid_until"]), "today": str(today)},
+                    _source(cert),
+                    remediation="check the issuer's list for a renewal and update the catalog, "
+                    "or move the workload",
+                )
+            )  # fmt: skip
+        else:
+            findings.append(
+                _finding(
+                    "SOV-CERT-001",
+                    "error",
+                    "%s data requires %s; %s offer %r holds none" % (ctx.rule.name, scheme, provider_id, offer),
+                    {"provider": provider_id, "offer": offer, "required": scheme,
+                     "held": sorted({c["scheme"] for c in held})},
+                    _source(catalog.schemes.get(scheme)),
+                    remediation="run this classification on an offer qualified for %s "
+                    "(sovereign_offer names the offer)" % scheme,
+                )
+            )  # fmt: skip
+    return findings
+
+
+def external_endpoints(ctx):
+    """SOV-EP-001: every external endpoint of the host is inside the policy's trust perimeter."""
+    evaluator = ctx.evaluator
+    if not evaluator.policy.check_endpoints:
+        return []
+    return [
+        _finding(
+            "SOV-EP-001",
+            "error",
+            "%s endpoint %s is outside the trust perimeter" % (kind, host),
+            {"kind": kind, "host": host},
+            remediation="use an endpoint from endpoints.allow or an internal one, "
+            "or add this one to the policy after review",
+        )
+        for kind, host in host_endpoints(ctx.hostvars)
+        if not evaluator.endpoint_allowed(kind, host)
+    ]
+
+
+def telemetry(ctx):
+    """SOV-TEL-001: no service reports usage data to its vendor unless the policy allows it."""
+    policy = ctx.evaluator.policy
+    return [
+        _finding(
+            "SOV-TEL-001",
+            "error",
+            "%s reports usage data to its vendor" % service,
+            {"service": service, "telemetry": enabled},
+            remediation="turn the service's telemetry off (the collection's roles do by default)",
+        )
+        for service, enabled in sorted((ctx.hostvars.get("sovereign_telemetry") or {}).items())
+        if enabled and not policy.telemetry_allowed(service)
+    ]
+
+
+# The rules applied to a classified host, in the order their findings are reported.
+HOST_RULES = (locate, allowed_country, extraterritorial_exposure, certifications, external_endpoints, telemetry)
+
+
+class Evaluator:
+    """Evaluates hosts; reuse one instance for many hosts (lookups are cached)."""
+
+    def __init__(self, policy, catalog, today=None):
+        self.policy = policy
+        self.catalog = catalog
+        self.today = today or datetime.date.today()
+
+    def endpoint_allowed(self, kind, host):
+        name = host.lower().rstrip(".")
+        try:
+            address = ipaddress.ip_address(name)
+        except ValueError:
+            address = None
+        if address is not None and self.policy.allow_private and (address.is_private or address.is_loopback):
+            return True
+        if any(name == d or name.endswith("." + d) for d in self.policy.internal_domains):
+            return True
+        return any(fnmatch.fnmatchcase(name, pattern) and (not kinds or kind in kinds)
+                   for pattern, kinds, _entry in self.policy.endpoint_allow)  # fmt: skip
+
+    def evaluate_host(self, name, hostvars):
+        ctx = HostContext(self, name, hostvars)
+        findings = classify(ctx)
+        if ctx.rule is not None:
+            for rule in HOST_RULES:
+                findings.extend(rule(ctx))
+        return self._result(name, ctx.facts, findings)
+
+    @staticmethod
+    def _result(name, facts, findings):
+        for finding in findings:
+            finding["host"] = name
+        errors = sum(1 for f in findings if f["severity"] == "error")
+        return {
+            "host": name,
+            "verdict": "violation" if errors else "compliant",
+            "errors": errors,
+            "warnings": len(findings) - errors,
+            "facts": facts,
+            "findings": findings,
+        }
+
+
+def evaluate(policy, catalog, hosts, today=None):
+    """Evaluate {host: hostvars}; return the report dictionary."""
+    evaluator = Evaluator(policy, catalog, today)
+    results = [evaluator.evaluate_host(name, hostvars or {}) for name, hostvars in hosts.items()]
+    violations = [r["host"] for r in results if r["verdict"] == "violation"]
+    return {
+        "verdict": "violation" if violations else "compliant",
+        "evaluated_on": str(evaluator.today),
+        "hosts": {r["host"]: r for r in results},
+        "compliant": [r["host"] for r in results if r["verdict"] == "compliant"],
+        "violation": violations,
+        "summary": {
+            "hosts": len(results),
+            "violations": len(violations),
+            "errors": sum(r["errors"] for r in results),
+            "warnings": sum(r["warnings"] for r in results),
+        },
+    }

@@ -1,0 +1,82 @@
+# Copyright: sovereign.cloud contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Sovereignty reports: the evaluation's dictionary as JSON, Markdown or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+
+def report_json(report):
+    return json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def report_markdown(report):
+    s = report["summary"]
+    lines = [
+        "# Sovereignty report",
+        "",
+        "Verdict: **%s** (%d hosts, %d in violation, %d errors, %d warnings; evaluated %s)"
+        % (report["verdict"], s["hosts"], s["violations"], s["errors"], s["warnings"], report["evaluated_on"]),
+        "",
+        "| host | verdict | classification | provider | location | country |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, result in sorted(report["hosts"].items()):
+        f = result["facts"]
+        lines.append(
+            "| %s | %s | %s | %s | %s | %s |"
+            % tuple(
+                [name, result["verdict"]]
+                + [f.get(key) or "-" for key in ("classification", "provider", "location", "country")]
+            )
+        )
+    for name, result in sorted(report["hosts"].items()):
+        if not result["findings"]:
+            continue
+        lines += ["", "## %s" % name, ""]
+        for finding in result["findings"]:
+            source = finding.get("source") or {}
+            lines.append(
+                "- **%s** %s (%s): %s" % (finding["rule"], finding["title"], finding["severity"], finding["message"])
+            )
+            lines.append("  - evidence: `%s`" % json.dumps(finding["evidence"], sort_keys=True, default=str))
+            if source:
+                lines.append("  - source: `%s`" % json.dumps(source, sort_keys=True, default=str))
+            if finding["remediation"]:
+                lines.append("  - remediation: %s" % finding["remediation"])
+    return "\n".join(lines) + "\n"
+
+
+def report_junit(report):
+    """One test case per host: a failure lists its errors; warnings go to system-out."""
+    cases = []
+    for name, result in sorted(report["hosts"].items()):
+        errors = [f for f in result["findings"] if f["severity"] == "error"]
+        warnings = [f for f in result["findings"] if f["severity"] != "error"]
+        body = ""
+        if errors:
+            text = "\n".join(
+                "%s: %s %s" % (f["rule"], f["message"], json.dumps(f["evidence"], default=str)) for f in errors
+            )
+            body += "<failure message=%s>%s</failure>" % (
+                quoteattr("; ".join("%s %s" % (f["rule"], f["message"]) for f in errors)),
+                xml_escape(text),
+            )
+        if warnings:
+            body += "<system-out>%s</system-out>" % xml_escape(
+                "\n".join("%s: %s" % (f["rule"], f["message"]) for f in warnings)
+            )
+        cases.append('<testcase classname="sovereignty" name=%s>%s</testcase>' % (quoteattr(name), body))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<testsuite name="sovereignty" tests="%d" failures="%d" errors="0" skipped="0">\n%s\n</testsuite>\n'
+        % (len(cases), report["summary"]["violations"], "\n".join(cases))
+    )
+
+
+RENDERERS = {"json": report_json, "markdown": report_markdown, "junit": report_junit}
+EXTENSIONS = {"json": "json", "markdown": "md", "junit": "xml"}
