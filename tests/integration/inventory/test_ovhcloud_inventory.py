@@ -1,4 +1,7 @@
-"""sovereign.cloud.ovhcloud through ansible-inventory, against a local OVHcloud API.
+"""sovereign.cloud.ovhcloud through ansible-inventory, against a local OVHcloud API (stand-in).
+
+What both cloud plugins promise (credentials, secrets, cache, partial
+failure) is tested once for both in test_inventory_contract_stand_in.py.
 
 The plugin runs on the real `ovh` client (request signing, time delta, typed
 errors), pointed at the fake API on 127.0.0.1 with a base-URL `endpoint`.
@@ -9,37 +12,11 @@ from __future__ import annotations
 import time
 
 import pytest
-import yaml
 from ansible_inventory import ansible_inventory, listing
-from fake_cloud_api import FakeCloudAPI, OVHData
-
-APP_SECRET = "s3cr3t-application-secret-value"  # noqa: S105 - fake secret for the local fake API
-CONSUMER_KEY = "c0nsumer-key-value-never-printed"
-CREDENTIALS = {
-    "OVH_APPLICATION_KEY": "appkey123",
-    "OVH_APPLICATION_SECRET": APP_SECRET,
-    "OVH_CONSUMER_KEY": CONSUMER_KEY,
-    "OVH_ENDPOINT": None,
-}
-PROJECT_1 = "0a1b2c3d4e5f67890a1b2c3d4e5f6789"
-PROJECT_2 = "9f8e7d6c5b4a32100f9e8d7c6b5a4321"
-
-
-def dataset():
-    data = OVHData()
-    for index in range(40):
-        data.add_instance(
-            PROJECT_1, "node-%02d" % index, region=("GRA11", "SBG5", "DE1", "WAW1")[index % 4], index=index
-        )
-    data.add_instance(PROJECT_1, "shutoff", status="SHUTOFF", index=50)
-    data.add_instance(PROJECT_2, "monthly", flavor="c3-16", monthly=True, region="EU-WEST-PAR", index=60)
-    data.add_instance(PROJECT_2, "canada", region="BHS5", index=61)
-    data.add_instance(PROJECT_2, "london", region="UK1", index=62)
-    data.add_dedicated("ns3000001.ip-51-91-1.eu", datacenter="rbx7", index=1, display="storage-1", tags={"env": "prod"})
-    data.add_dedicated("ns3000002.ip-51-91-2.eu", datacenter="lim3", index=2)
-    data.add_dedicated("ns3000003.ip-51-91-3.eu", datacenter="vin1", index=3)
-    data.add_dedicated("ns3000004.ip-51-91-4.eu", datacenter="gra3", index=4, state="hacked")
-    return data
+from cloud_providers import OVH_CREDENTIALS, PROJECT_1, PROJECT_2
+from cloud_providers import ovhcloud_dataset as dataset
+from cloud_providers import write_ovhcloud as write
+from fake_cloud_api import FakeCloudAPI
 
 
 @pytest.fixture
@@ -49,16 +26,8 @@ def api():
     server.stop()
 
 
-def write(tmp_path, api, **options):
-    config = {"plugin": "sovereign.cloud.ovhcloud", "endpoint": api.url + "/1.0", "timeout": 2, "backoff_factor": 0.1}
-    config.update(options)
-    path = tmp_path / "test.ovhcloud.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
 def run(path, **env):
-    return ansible_inventory(path, env={**CREDENTIALS, **env})
+    return ansible_inventory(path, env={**OVH_CREDENTIALS, **env})
 
 
 def test_every_host_once_with_countries_prices_and_groups(tmp_path, api):
@@ -140,22 +109,6 @@ def test_429_on_a_server_detail_is_retried(tmp_path, api):
     assert api.count("/1.0/dedicated/server/ns3000002") == 2
 
 
-def test_a_failing_project_fails_the_inventory_and_is_named(tmp_path, api):
-    api.fault("/1.0/cloud/project/%s/instance" % PROJECT_2, status=500, times=20)
-    proc = run(write(tmp_path, api, retries=1))
-    assert proc.returncode != 0
-    text = " ".join(proc.stderr.split())
-    assert "ovhcloud inventory failed" in text and "project %s:" % PROJECT_2 in text
-
-
-def test_allow_partial_keeps_the_other_project(tmp_path, api):
-    api.fault("/1.0/cloud/project/%s/instance" % PROJECT_2, status=500, times=20)
-    proc = run(write(tmp_path, api, retries=1, allow_partial=True))
-    _groups, hostvars = listing(proc)
-    assert "node-00" in hostvars and "canada" not in hostvars
-    assert "project %s:" % PROJECT_2 in " ".join(proc.stderr.split())
-
-
 def test_malformed_project_list_fails_by_name(tmp_path, api):
     api.fault("/1.0/cloud/project", status=200, body='["0a1b2c3d')
     proc = run(write(tmp_path, api))
@@ -173,34 +126,6 @@ def test_a_server_deleted_between_list_and_detail_is_not_an_error(tmp_path, api)
     api.fault("/1.0/dedicated/server/ns3000003", status=404, times=5)
     _groups, hostvars = listing(run(write(tmp_path, api)))
     assert "ns3000003.ip-51-91-3.eu" not in hostvars and "storage-1" in hostvars
-
-
-def test_cache_hit(tmp_path, api):
-    config = write(
-        tmp_path,
-        api,
-        cache=True,
-        cache_plugin="ansible.builtin.jsonfile",
-        cache_connection=str(tmp_path / "cache"),
-        cache_timeout=600,
-    )
-    first = listing(run(config))
-    before = len(api.requests)
-    assert listing(run(config)) == first
-    assert len(api.requests) == before
-
-
-def test_secrets_are_never_printed(tmp_path, api):
-    proc = run(write(tmp_path, api), ANSIBLE_VERBOSITY="4")
-    assert proc.returncode == 0
-    output = proc.stdout + proc.stderr
-    assert APP_SECRET not in output and CONSUMER_KEY not in output
-
-
-def test_missing_credentials_are_named(tmp_path, api):
-    proc = run(write(tmp_path, api), OVH_APPLICATION_KEY=None, OVH_APPLICATION_SECRET=None)
-    assert proc.returncode != 0
-    assert "Missing authentication information" in proc.stderr
 
 
 def test_unknown_endpoint_is_refused_with_the_choices(tmp_path, api):
