@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import yaml
 from ansible_inventory import ansible_inventory
-from fake_cloud_api import OVHData, ScalewayData
+from fake_cloud_api import FakeCloudAPI, OVHData, ScalewayData
 
 # --- Scaleway -----------------------------------------------------------------
 
@@ -126,6 +126,14 @@ class Provider:
 
     def run(self, path, **env):
         return ansible_inventory(path, env={**self.credentials, **env})
+
+    def serve(self):
+        """The API stand-in with this provider's data set, for a fixture: `yield from provider.serve()`."""
+        server = FakeCloudAPI(**{key: factory() for key, factory in self.api_data.items()}).start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 PROVIDERS = {

@@ -13,19 +13,11 @@ from __future__ import annotations
 import pytest
 from ansible_inventory import listing
 from cloud_providers import PROVIDERS
-from fake_cloud_api import FakeCloudAPI
 
 
 @pytest.fixture(params=sorted(PROVIDERS), ids=lambda name: name + "-api-stand-in")
 def provider(request):
     return PROVIDERS[request.param]
-
-
-@pytest.fixture
-def api(provider):
-    server = FakeCloudAPI(**{key: factory() for key, factory in provider.api_data.items()}).start()
-    yield server
-    server.stop()
 
 
 def cached(tmp_path):

@@ -11,23 +11,11 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from ansible_inventory import ansible_inventory, listing
-from cloud_providers import OVH_CREDENTIALS, PROJECT_1, PROJECT_2
-from cloud_providers import ovhcloud_dataset as dataset
-from cloud_providers import write_ovhcloud as write
-from fake_cloud_api import FakeCloudAPI
+from ansible_inventory import listing
+from cloud_providers import PROJECT_1, PROJECT_2, PROVIDERS
 
-
-@pytest.fixture
-def api():
-    server = FakeCloudAPI(ovh=dataset()).start()
-    yield server
-    server.stop()
-
-
-def run(path, **env):
-    return ansible_inventory(path, env={**OVH_CREDENTIALS, **env})
+PROVIDER = PROVIDERS["ovhcloud"]
+write, run = PROVIDER.write, PROVIDER.run
 
 
 def test_every_host_once_with_countries_prices_and_groups(tmp_path, api):

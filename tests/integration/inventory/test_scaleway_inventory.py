@@ -12,22 +12,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from ansible_inventory import ansible_inventory, listing
-from cloud_providers import PROJECT_A, PROJECT_B, SCW_CREDENTIALS
-from cloud_providers import scaleway_dataset as dataset
-from cloud_providers import write_scaleway as write
-from fake_cloud_api import FakeCloudAPI
+from ansible_inventory import listing
+from cloud_providers import PROJECT_A, PROJECT_B, PROVIDERS
 
-
-@pytest.fixture
-def api():
-    server = FakeCloudAPI(scaleway=dataset()).start()
-    yield server
-    server.stop()
-
-
-def run(path, **env):
-    return ansible_inventory(path, env={**SCW_CREDENTIALS, **env})
+PROVIDER = PROVIDERS["scaleway"]
+write, run = PROVIDER.write, PROVIDER.run
 
 
 def test_every_host_once_with_scalar_addresses_groups_and_prices(tmp_path, api):
