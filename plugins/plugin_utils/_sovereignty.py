@@ -31,11 +31,11 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_evalu
     HOST_RULES,
     RULES,
     Evaluator,
+    data_defaults,
     evaluate,
     host_endpoints,
     host_facts,
     parse_today,
-    role_defaults,
 )
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_policy import (
     ClassificationRule,
@@ -65,6 +65,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "country_of",
+    "data_defaults",
     "evaluate",
     "find_location",
     "host_endpoints",
@@ -76,6 +77,5 @@ __all__ = [
     "report_json",
     "report_junit",
     "report_markdown",
-    "role_defaults",
     "unwrap_policy",
 ]

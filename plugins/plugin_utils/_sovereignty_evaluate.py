@@ -67,26 +67,21 @@ HOST_KEYS = (
     "sovereign_artifact_mirror",
     "sovereign_telemetry",
 )
-# Role variables that decide a host's external endpoints, and the role whose
-# defaults apply when a host does not set them.
-ROLE_KEYS = {"base_chrony_servers": "base", "loki_storage": "loki", "loki_s3": "loki"}
-# Role defaults that are a lookup of a data file of the collection (which
-# this reader cannot template): the file and its top-level key.
-ROLE_DATA = {"base_chrony_servers": (("data", "time", "servers.yml"), "sovereign_time_servers")}
+# Role variables that decide a host's external endpoints.
+ENDPOINT_KEYS = ("base_chrony_servers", "loki_storage", "loki_s3")
+# Their defaults where a role takes its default from a data file of the
+# collection: the engine reads the same file, so the gate judges what the role
+# will use, without reading any role's defaults. The others count only where
+# the host sets them (loki_storage's default, the local filesystem, is no
+# endpoint).
+DATA_DEFAULTS = {"base_chrony_servers": (("data", "time", "servers.yml"), "sovereign_time_servers")}
 
 
 @functools.cache
-def role_defaults():
-    """Defaults of the collection's roles for ROLE_KEYS, read once per process."""
+def data_defaults():
+    """The defaults of DATA_DEFAULTS, read once per process."""
     root = os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR))
-    defaults = {}
-    for key, role in ROLE_KEYS.items():
-        if key in ROLE_DATA:
-            path, top = ROLE_DATA[key]
-            defaults[key] = read_yaml(os.path.join(root, *path)).get(top)
-        else:
-            defaults[key] = read_yaml(os.path.join(root, "roles", role, "defaults", "main.yml")).get(key)
-    return defaults
+    return {key: read_yaml(os.path.join(root, *path)).get(top) for key, (path, top) in DATA_DEFAULTS.items()}
 
 
 def parse_today(text):
@@ -100,14 +95,14 @@ def parse_today(text):
 
 
 def host_facts(values):
-    """The variables of one host the engine reads, with role defaults filled in.
+    """The variables of one host the engine reads, with the data-file defaults filled in.
 
     `values` is any mapping of the host's variables (hostvars in a play, the
     merged host and group variables in an inventory plugin).
     """
-    facts = {key: values[key] for key in HOST_KEYS if key in values}
-    for key, default in role_defaults().items():
-        facts[key] = values[key] if key in values else default
+    facts = {key: values[key] for key in HOST_KEYS + ENDPOINT_KEYS if key in values}
+    for key, default in data_defaults().items():
+        facts.setdefault(key, default)
     return facts
 
 

@@ -107,8 +107,8 @@ def test_check_mode_writes_no_report(workdir):
     assert not (workdir / "reports").exists()
 
 
-def test_role_defaults_count_as_endpoints(workdir):
-    """base_chrony_servers defaults (PTB, Netnod) are checked though no host sets them."""
+def test_default_time_servers_count_as_endpoints(workdir):
+    """The default time servers (data/time/servers.yml: PTB, Netnod) are checked though no host sets them."""
     policy = dict(POLICY, endpoints={"allow": [{"host": "ptbtime*.ptb.de", "kinds": ["ntp"]}]})
     (workdir / "policy.yml").write_text(yaml.safe_dump(policy))
     proc, out = run_check(workdir, hosts=["nuc1"])

@@ -398,11 +398,11 @@ def test_telemetry_per_service_exception(catalog):
         sov.Policy(data, catalog)
 
 
-def test_role_defaults_read_the_time_servers_from_their_data_file():
+def test_data_defaults_read_the_time_servers_from_their_data_file():
     """base_chrony_servers defaults to a lookup of data/time/servers.yml: the gate reads the file itself."""
     root = Path(__file__).resolve().parents[4]
     listed = yaml.safe_load((root / "data" / "time" / "servers.yml").read_text())["sovereign_time_servers"]
-    defaults = sov.role_defaults()["base_chrony_servers"]
+    defaults = sov.data_defaults()["base_chrony_servers"]
     assert [server["host"] for server in defaults] == [entry["host"] for entry in listed]
     assert ("ntp", "nts.netnod.se") in sov.host_endpoints(sov.host_facts({}))
 
