@@ -16,6 +16,8 @@ import re
 
 import yaml  # controller side only: PyYAML comes with ansible-core
 
+from ansible_collections.sovereign.cloud.plugins.plugin_utils._data import data_path
+
 
 class CatalogError(ValueError):
     """The catalog data is malformed; the message names the entry."""
@@ -81,10 +83,7 @@ class Catalog:
         return self._certs.get((provider, offer), [])
 
 
-# data/sovereignty of the collection: plugins/plugin_utils/ -> collection root.
-DEFAULT_CATALOG_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "sovereignty"
-)
+DEFAULT_CATALOG_DIR = data_path("sovereignty")
 
 
 def read_yaml(path):

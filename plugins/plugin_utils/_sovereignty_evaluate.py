@@ -29,14 +29,10 @@ import datetime
 import fnmatch
 import functools
 import ipaddress
-import os
 from urllib.parse import urlsplit
 
-from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_catalog import (
-    DEFAULT_CATALOG_DIR,
-    find_location,
-    read_yaml,
-)
+from ansible_collections.sovereign.cloud.plugins.plugin_utils._data import data_path
+from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_catalog import find_location, read_yaml
 
 RULES = {
     "SOV-CLS-001": "data classification not defined by the policy",
@@ -74,14 +70,13 @@ ENDPOINT_KEYS = ("base_chrony_servers", "loki_storage", "loki_s3")
 # will use, without reading any role's defaults. The others count only where
 # the host sets them (loki_storage's default, the local filesystem, is no
 # endpoint).
-DATA_DEFAULTS = {"base_chrony_servers": (("data", "time", "servers.yml"), "sovereign_time_servers")}
+DATA_DEFAULTS = {"base_chrony_servers": (("time", "servers.yml"), "sovereign_time_servers")}
 
 
 @functools.cache
 def data_defaults():
     """The defaults of DATA_DEFAULTS, read once per process."""
-    root = os.path.dirname(os.path.dirname(DEFAULT_CATALOG_DIR))
-    return {key: read_yaml(os.path.join(root, *path)).get(top) for key, (path, top) in DATA_DEFAULTS.items()}
+    return {key: read_yaml(data_path(*path)).get(top) for key, (path, top) in DATA_DEFAULTS.items()}
 
 
 def parse_today(text):

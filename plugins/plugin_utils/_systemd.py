@@ -14,13 +14,12 @@ after the baseline. Pure Python, unit-tested without Ansible.
 from __future__ import annotations
 
 import functools
-import os
 
 import yaml  # controller side only: PyYAML comes with ansible-core
 
-BASELINE_FILE = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data", "systemd", "hardening.yml"
-)
+from ansible_collections.sovereign.cloud.plugins.plugin_utils._data import data_path
+
+BASELINE_FILE = data_path("systemd", "hardening.yml")
 
 
 @functools.cache
