@@ -39,6 +39,22 @@ PLAYBOOK = """
 """
 
 
+def published_node_exporter(address, port=9100):
+    endpoint = {
+        "name": "node_exporter",
+        "scheme": "https",
+        "address": address,
+        "host": address,
+        "port": port,
+        "url": "https://%s:%d" % ("[%s]" % address if ":" in address else address, port),
+        "auth": "basic",
+        "ca": "/etc/sovereign/pki/ca.crt",
+        "config": "/etc/sovereign/node_exporter",
+        "data": ["/var/lib/sovereign/node_exporter/textfile"],
+    }
+    return {"sovereign_endpoints": {"node_exporter": endpoint}}
+
+
 def inventory(out):
     return {
         "all": {
@@ -59,12 +75,15 @@ def inventory(out):
                         }
                     }
                 },
+                # What the node_exporter role publishes on each host (its endpoint
+                # fact, as the service role sets it); nuc5 publishes none yet.
                 "node_exporter": {
                     "hosts": {
-                        "mon1": {},
-                        "nuc2": {"node_exporter_listen_address": "fd00::12"},
-                        "nuc3": {"node_exporter_listen_address": "10.0.0.13", "node_exporter_port": 9101},
-                        "nuc4": {},  # loopback only: not a target of another host
+                        "mon1": published_node_exporter("127.0.0.1"),
+                        "nuc2": published_node_exporter("fd00::12"),
+                        "nuc3": published_node_exporter("10.0.0.13", 9101),
+                        "nuc4": published_node_exporter("127.0.0.1"),  # loopback only: not a target of another host
+                        "nuc5": {},
                     }
                 },
                 "mqtt": {"hosts": {"nuc2": {"ansible_host": "10.0.0.12"}}},
