@@ -25,8 +25,9 @@ import re
 
 from ansible_collections.sovereign.cloud.plugins.module_utils._network import url_host
 
-SCHEMES = ("http", "https", "mqtt", "mqtts")
-AUTH_METHODS = ("none", "basic", "client_certificate", "password", "token")
+# wireguard: a UDP listener (the mesh), named so a URL still says what it is.
+SCHEMES = ("http", "https", "mqtt", "mqtts", "wireguard")
+AUTH_METHODS = ("none", "basic", "client_certificate", "password", "token", "public_key")
 # Local fact files are named after the service: ansible_facts.ansible_local.<prefix><name>.
 LOCAL_FACT_PREFIX = "sovereign_endpoint_"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -129,3 +129,28 @@ def test_node_openings_in_the_input_chain(default_cluster):
     assert verdict(agent, "input", Packet(saddr="10.0.0.11", daddr="10.0.0.21", dport=6443)) == "drop"
     vxlan = Packet(saddr="10.0.0.11", daddr="10.0.0.21", protocol="udp", dport=8472)
     assert verdict(agent, "input", vxlan) == "accept"
+
+
+def test_pods_reach_their_nodes_api_and_kubelet(default_cluster, published_cluster):
+    """Issue #16, defect 2: pods talk to the node they run on, through the input chain.
+
+    The `kubernetes` Service's ClusterIP is rewritten to a server's address
+    before routing, so a pod's API connection arrives at that server's input
+    chain with the pod's address; metrics-server (a pod) scrapes every
+    kubelet on :10250. Dropping them is the known k3s firewall pitfall
+    (https://docs.k3s.io/installation/requirements#inbound-rules-for-k3s-nodes:
+    the pod and service networks must be allowed).
+    """
+    server, agent = loaded(default_cluster, "s1"), loaded(default_cluster, "a1")
+    for pod in (POD, OTHER_NODE_POD):
+        assert verdict(server, "input", Packet(saddr=pod, daddr="10.0.0.11", dport=6443)) == "accept"
+        assert verdict(agent, "input", Packet(saddr=pod, daddr="10.0.0.21", dport=10250)) == "accept"
+        assert verdict(server, "input", Packet(saddr=pod, daddr="10.0.0.11", dport=10250)) == "accept"
+    # Only those: not the node's other services, and no API on an agent.
+    assert verdict(agent, "input", Packet(saddr=POD, daddr="10.0.0.21", dport=9100)) == "drop"
+    assert verdict(agent, "input", Packet(saddr=POD, daddr="10.0.0.21", dport=6443)) == "drop"
+    # Outside the pod networks nothing changes.
+    assert verdict(server, "input", Packet(saddr=LAN_CLIENT, daddr="10.0.0.11", dport=6443)) == "drop"
+    # Dual-stack pods.
+    dual = loaded(published_cluster, "s1")
+    assert verdict(dual, "input", Packet(saddr="fd42:42::a", daddr="fd00::11", dport=6443)) == "accept"

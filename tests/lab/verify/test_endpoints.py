@@ -52,6 +52,7 @@ UNITS = {
     "loki": ("loki",),
     "alloy": ("alloy",),
     "grafana": ("grafana-server",),
+    "wireguard": ("wg-quick@wg0",),
 }
 
 
@@ -68,7 +69,7 @@ def test_endpoint_files_are_complete_world_readable_and_hold_no_secret(host):
         facts_file = host.file(path)
         assert (facts_file.user, facts_file.group, facts_file.mode) == ("root", "root", 0o644), path
         assert not SECRET.search(facts_file.content_string.replace('"auth": "token"', "")), path
-        assert endpoint["auth"] in {"none", "basic", "client_certificate", "password", "token"}
+        assert endpoint["auth"] in {"none", "basic", "client_certificate", "password", "token", "public_key"}
         for data in endpoint["data"]:
             assert host.file(data).is_directory, (service, data)
 

@@ -28,16 +28,34 @@ PARTS = ("tasks", "vars", "defaults", "handlers", "templates")
 SUFFIXES = (".yml", ".yaml", ".j2")
 
 
+MESSAGE = re.compile(r"^(\s*)-?\s*(fail_msg|success_msg|msg):")
+JINJA = re.compile(r"{{.*?}}|{%.*?%}")
+
+
 def code_lines(role):
-    """(file, line number, line without its comment) of a role's YAML and templates."""
+    """(file, line number, code) of a role's YAML and templates, comments left out.
+
+    In a message (fail_msg, msg), only the Jinja expressions are code: the
+    prose may name another role's variable to tell the user what to change.
+    """
     for part in PARTS:
         for path in sorted((ROOT / "roles" / role / part).rglob("*")):
             if not path.is_file() or path.suffix not in SUFFIXES:
                 continue
+            message_indent = None
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if line.lstrip().startswith("#"):
                     continue
-                yield path.relative_to(ROOT), number, line.split(" #", 1)[0]
+                indent = len(line) - len(line.lstrip())
+                if message_indent is not None and line.strip() and indent <= message_indent:
+                    message_indent = None
+                start = MESSAGE.match(line)
+                if start:
+                    message_indent = len(start.group(1))
+                code = line.split(" #", 1)[0]
+                if message_indent is not None:
+                    code = " ".join(JINJA.findall(line))
+                yield path.relative_to(ROOT), number, code
 
 
 def foreign_reads(role):
@@ -61,7 +79,10 @@ def test_role_reads_nothing_of_another_role(role):
 
 
 def test_the_check_finds_a_foreign_read(tmp_path, monkeypatch):
-    """The check itself: a prometheus vars file reading node_exporter's port and pki's directory."""
+    """The check itself: a prometheus vars file reading node_exporter's port and pki's directory.
+
+    A message may name another role's variable (what to change), but not read it.
+    """
     roles = tmp_path / "roles"
     for name in ("prometheus", "node_exporter", "pki"):
         (roles / name / "vars").mkdir(parents=True)
@@ -73,10 +94,14 @@ def test_the_check_finds_a_foreign_read(tmp_path, monkeypatch):
         "__x:\n"
         "  node_exporter_port: 9100\n"
         'done: "{{ pki_certificate_result.ca }}"\n'
+        "check:\n"
+        "  fail_msg: >-\n"
+        "    set node_exporter_port to another port ({{ node_exporter_listen_address }})\n"
     )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     monkeypatch.setattr(sys.modules[__name__], "ROLES", ["node_exporter", "pki", "prometheus"])
     assert foreign_reads("prometheus") == [
         "roles/prometheus/vars/main.yml:3 reads node_exporter_port",
         "roles/prometheus/vars/main.yml:4 names /etc/sovereign/pki",
+        "roles/prometheus/vars/main.yml:10 reads node_exporter_listen_address",
     ]

@@ -127,3 +127,22 @@ def test_endpoints_of_keeps_the_order_of_the_hosts_and_leaves_out_those_without_
         ("nuc3", "10.0.0.3"),
         ("nuc1", "10.0.0.1"),
     ]
+
+
+def test_the_wireguard_mesh_publishes_its_udp_port_and_key_auth():
+    endpoint = _endpoints.published_endpoint(
+        spec(
+            name="wireguard",
+            scheme="wireguard",
+            address="::",
+            host="203.0.113.4",
+            port=51830,
+            auth="public_key",
+            ca="",
+            config="/etc/wireguard/wg0.conf",
+            data=[],
+        ),
+        "",
+    )
+    assert endpoint["url"] == "wireguard://203.0.113.4:51830"
+    assert endpoint["auth"] == "public_key"
