@@ -28,6 +28,16 @@ Implemented, each as its documentation says:
   (https://kubernetes.io/docs/reference/kubectl/generated/kubectl_annotate/):
   changing an existing annotation needs --overwrite.
 
+- `k3s server --config FILE --cluster-reset [--etcd-s3] --cluster-reset-restore-path=P`
+  (https://docs.k3s.io/cli/etcd-snapshot, "Restoring a Cluster from a
+  Snapshot"; https://docs.k3s.io/datastore/backup-restore, S3): with
+  `etcd-s3: true` in FILE or `--etcd-s3`, P is the name of a snapshot in the
+  bucket (the names in `s3.json` of the state), and a local path is not found
+  there; without, P must be a file on the host. While the k3s unit is active
+  the reset is refused, as etcd's ports are taken. A restore is recorded in
+  `restores.json` (source, snapshot, the S3 keys FILE held) and answered
+  with k3s's message to restart without the flag.
+
 Everything else exits 1 with "k3s stand-in: not implemented", so an
 orchestration step that needs more than this fails loudly instead of passing.
 
@@ -39,6 +49,7 @@ tests want of files that are not modules.
 import json
 import os
 import re
+import subprocess
 import sys
 
 HERE = os.path.realpath(__file__)
@@ -139,10 +150,49 @@ def kubectl(args):
     raise NotImplementedError
 
 
+def cluster_reset(args):
+    """`k3s server --config F --cluster-reset [--etcd-s3] --cluster-reset-restore-path=P`."""
+    config = args[args.index("--config") + 1] if "--config" in args else "/etc/rancher/k3s/config.yaml"
+    restore = [arg.split("=", 1)[1] for arg in args if arg.startswith("--cluster-reset-restore-path=")]
+    if "--cluster-reset" not in args or len(restore) != 1:
+        raise NotImplementedError
+    with open(config) as handle:
+        text = handle.read()
+    s3_keys = sorted(set(re.findall(r"^(etcd-s3[a-z-]*):", text, re.M)))
+    s3 = "--etcd-s3" in args or re.search(r"^etcd-s3:\s*true\s*$", text, re.M) is not None
+    if subprocess.run(["systemctl", "is-active", "--quiet", "k3s"], check=False).returncode == 0:
+        raise Refused("listen tcp 127.0.0.1:2380: bind: address already in use")
+    snapshot = restore[0]
+    if s3:
+        try:
+            with open(os.path.join(STATE, "s3.json")) as handle:
+                bucket = json.load(handle)
+        except FileNotFoundError:
+            bucket = []
+        if snapshot not in bucket:
+            raise Refused('etcd-snapshot: snapshot "%s" not found in S3' % snapshot)
+    elif not os.path.isfile(snapshot):
+        raise Refused("open %s: no such file or directory" % snapshot)
+    path = os.path.join(STATE, "restores.json")
+    try:
+        with open(path) as handle:
+            restores = json.load(handle)
+    except FileNotFoundError:
+        restores = []
+    restores.append({"source": "s3" if s3 else "local", "snapshot": snapshot, "config_s3_keys": s3_keys})
+    os.makedirs(STATE, exist_ok=True)
+    with open(path, "w") as handle:
+        json.dump(restores, handle, indent=2)
+    sys.stdout.write("Managed etcd cluster membership has been reset, restart without --cluster-reset flag now.\n")
+
+
 def main(argv):
     try:
         if argv[:1] == ["kubectl"]:
             kubectl(argv[1:])
+            return 0
+        if argv[:1] == ["server"]:
+            cluster_reset(argv[1:])
             return 0
         raise NotImplementedError
     except Refused as refused:

@@ -71,10 +71,16 @@ class StandInCluster:
             host.run(f"rm -rf /etc/sovereign/k3s /usr/local/bin/k3s /usr/local/bin/k3s.down {STATE}")
             host.run("rmdir -p --ignore-fail-on-non-empty /var/lib/rancher/k3s 2>/dev/null || true")
 
-    def run(self, playbook: str, *args, extra=None):
-        """ansible-playbook on the lab with this cluster's groups and settings (and `extra` vars)."""
-        path = self.work / "playbook.yml"
-        path.write_text(playbook)
+    def run(self, playbook, *args, extra=None):
+        """ansible-playbook on the lab with this cluster's groups and settings (and `extra` vars).
+
+        `playbook`: the text of a playbook, or the Path of one (the collection's).
+        """
+        if isinstance(playbook, Path):
+            path = playbook
+        else:
+            path = self.work / "playbook.yml"
+            path.write_text(playbook)
         settings = self.work / "settings.json"
         settings.write_text(json.dumps({**self.settings, **(extra or {})}))
         return testlab.lab().run_playbook(
