@@ -167,3 +167,21 @@ def _add_url_host(endpoints, url):
         host = match.group(1).strip("[]")
         if host not in endpoints:
             endpoints.append(host)
+
+
+# Where the collection's service roles say they keep their configuration:
+# each publishes its endpoint, with the `config` path, in a local fact file
+# (the service role's endpoint entry point, plugin_utils/_endpoints.py).
+PUBLISHED_ENDPOINT = "/etc/ansible/facts.d/sovereign_endpoint_%s.fact"
+
+
+def published_config(text):
+    """The `config` path of a published endpoint (the fact file's text), or None."""
+    if not text:
+        return None
+    try:
+        endpoint = json.loads(text)
+    except ValueError:
+        return None
+    config = endpoint.get("config") if isinstance(endpoint, dict) else None
+    return config if isinstance(config, str) and config.startswith("/") else None

@@ -14,10 +14,16 @@ description:
   - DNS resolvers from C(/etc/resolv.conf); NTP sources from chrony
     (C(/etc/chrony/chrony.conf), C(conf.d), C(sources.d)) and
     systemd-timesyncd; Grafana usage reporting and update checks
-    (C(/etc/grafana/grafana.ini)); Loki C(analytics.reporting_enabled);
+    (C(grafana.ini)); Loki C(analytics.reporting_enabled);
     Alloy C(--disable-reporting); GitLab Service Ping (C(/etc/gitlab/gitlab.rb));
     Home Assistant cloud and analytics; registries k3s pulls from
-    (C(/etc/rancher/k3s/registries.yaml)).
+    (C(registries.yaml)).
+  - The configuration of the collection's services is read where their roles
+    wrote it, from the endpoint each published on the host
+    (C(/etc/ansible/facts.d/sovereign_endpoint_<service>.fact), its C(config)
+    path); then at the vendors' default paths (C(/etc/grafana/grafana.ini),
+    C(/etc/loki/config.yml), C(/etc/rancher/k3s/registries.yaml)), for
+    software installed otherwise.
   - Software that is not installed is not reported. Only reads.
 options:
   root:
@@ -135,17 +141,27 @@ def observe(reader, home_assistant_dirs):
         timesyncd = [reader.text("/etc/systemd/timesyncd.conf"), *reader.texts("/etc/systemd/timesyncd.conf.d/*.conf")]
         ntp += parse.timesyncd_servers("\n".join(t for t in timesyncd if t))
 
-    grafana = reader.text("/etc/grafana/grafana.ini")
+    def published(service):
+        return parse.published_config(reader.text(parse.PUBLISHED_ENDPOINT % service))
+
+    def first(candidates):
+        for candidate in candidates:
+            if candidate:
+                text = reader.text(candidate)
+                if text is not None:
+                    return text
+        return None
+
+    grafana = first([published("grafana"), "/etc/grafana/grafana.ini"])
     if grafana is not None:
         telemetry["grafana"] = any(parse.grafana_reports(grafana).values())
 
-    for candidate in ("/etc/loki/config.yml", "/etc/loki/config.yaml", "/etc/loki/loki.yaml"):
-        loki = reader.text(candidate)
-        if loki is not None:
-            telemetry["loki"] = parse.loki_reports(loki)
-            break
+    loki = first([published("loki"), "/etc/loki/config.yml", "/etc/loki/config.yaml", "/etc/loki/loki.yaml"])
+    if loki is not None:
+        telemetry["loki"] = parse.loki_reports(loki)
 
-    if reader.exists("/etc/alloy") or reader.exists("/usr/bin/alloy") or reader.exists("/usr/local/bin/alloy"):
+    alloy_published = published("alloy")
+    if alloy_published or any(reader.exists(p) for p in ("/etc/alloy", "/usr/bin/alloy", "/usr/local/bin/alloy")):
         alloy = [reader.text("/etc/default/alloy"), reader.text("/etc/sysconfig/alloy")]
         alloy += reader.texts("/etc/systemd/system/alloy.service") + reader.texts(
             "/etc/systemd/system/alloy.service.d/*.conf"
@@ -156,6 +172,9 @@ def observe(reader, home_assistant_dirs):
     if gitlab is not None:
         telemetry["gitlab"] = parse.gitlab_usage_ping(gitlab)
 
+    home_assistant_published = published("home_assistant")
+    if home_assistant_published:
+        home_assistant_dirs = [os.path.dirname(home_assistant_published), *home_assistant_dirs]
     for directory in home_assistant_dirs:
         configuration = reader.text(os.path.join(directory, "configuration.yaml"))
         if configuration is None:
@@ -166,7 +185,13 @@ def observe(reader, home_assistant_dirs):
             endpoints.append({"kind": "cloud_remote", "host": "nabucasa.com"})
         break
 
-    registries = reader.text("/etc/rancher/k3s/registries.yaml")
+    k3s_config = published("k3s")
+    registries = first(
+        [
+            os.path.join(os.path.dirname(k3s_config), "registries.yaml") if k3s_config else None,
+            "/etc/rancher/k3s/registries.yaml",
+        ]
+    )
     if registries is not None or reader.exists("/usr/local/bin/k3s"):
         for host in parse.k3s_registry_endpoints(registries or ""):
             endpoints.append({"kind": "registry", "host": host})

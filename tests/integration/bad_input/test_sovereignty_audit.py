@@ -67,3 +67,31 @@ def test_policy_file_is_not_an_inventory_source():
     """The lab keeps its policy in group_vars, which the module also accepts as a policy file."""
     data = yaml.safe_load(POLICY.read_text())
     assert list(data) == ["sovereign_policy"]
+
+
+def test_audit_reads_a_service_configuration_where_its_role_published_it(target, tmp_path):
+    """Issue #17, item 6: Grafana's configuration as the grafana role writes it (under
+    /etc/sovereign, its path published in the endpoint fact file), with usage
+    reporting planted on. The observed pass finds it; it used to read only
+    /etc/grafana/grafana.ini and report nothing."""
+    container, workdir = target
+    endpoint = json.dumps({"name": "grafana", "config": "/etc/sovereign/grafana/grafana.ini"})
+    labhost.docker(
+        "exec", container, "sh", "-c",
+        "mkdir -p /etc/ansible/facts.d /etc/sovereign/grafana"
+        f" && printf '%s' '{endpoint}' > /etc/ansible/facts.d/sovereign_endpoint_grafana.fact"
+        " && printf '[analytics]\\nreporting_enabled = true\\n' > /etc/sovereign/grafana/grafana.ini",
+    )  # fmt: skip
+    try:
+        proc = run_audit(workdir, tmp_path)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+        observed = json.loads((tmp_path / "observed" / "sovereignty.json").read_text())
+        findings = observed["hosts"]["target"]["findings"]
+        assert [f["evidence"] for f in findings if f["rule"] == "SOV-TEL-001"] == [
+            {"service": "grafana", "telemetry": True}
+        ]
+    finally:
+        labhost.docker(
+            "exec", container, "rm", "-rf", "/etc/sovereign/grafana",
+            "/etc/ansible/facts.d/sovereign_endpoint_grafana.fact", check=False,
+        )  # fmt: skip

@@ -43,3 +43,55 @@ def test_observe_bare_host(tmp_path):
     assert observed["ntp_servers"] == ["0.debian.pool.ntp.org"]
     assert observed["telemetry"] == {}
     assert observed["external_endpoints"] == []
+
+
+def publish(root, service, config):
+    """The endpoint fact file a service role writes (only the keys the audit reads matter here)."""
+    write(
+        root, f"/etc/ansible/facts.d/sovereign_endpoint_{service}.fact", json.dumps({"name": service, "config": config})
+    )
+
+
+def test_observe_reads_the_configuration_where_the_roles_wrote_it(tmp_path):
+    """Issue #17, item 6: the roles write under /etc/sovereign, not at the vendors' paths.
+
+    A planted telemetry-on setting in each file the roles publish is caught;
+    before, the audit looked only at /etc/grafana, /etc/loki, the default Home
+    Assistant directories and /etc/rancher/k3s, and reported nothing.
+    """
+    write(tmp_path, "/etc/resolv.conf", "")
+    publish(tmp_path, "grafana", "/etc/sovereign/grafana/grafana.ini")
+    write(
+        tmp_path,
+        "/etc/sovereign/grafana/grafana.ini",
+        "[analytics]\nreporting_enabled = true\ncheck_for_updates = false\n",
+    )
+    publish(tmp_path, "loki", "/etc/sovereign/loki/config.yml")
+    write(tmp_path, "/etc/sovereign/loki/config.yml", "analytics:\n  reporting_enabled: true\n")
+    publish(tmp_path, "alloy", "/etc/sovereign/alloy/config.alloy")
+    write(tmp_path, "/etc/systemd/system/alloy.service", "[Service]\nExecStart=/opt/sovereign/alloy/1/alloy run\n")
+    publish(tmp_path, "home_assistant", "/srv/ha-data/configuration.yaml")
+    write(tmp_path, "/srv/ha-data/configuration.yaml", "homeassistant:\n  name: Home\n")
+    analytics = {"data": {"preferences": {"base": True, "usage": True}}}
+    write(tmp_path, "/srv/ha-data/.storage/core.analytics", json.dumps(analytics))
+    publish(tmp_path, "k3s", "/etc/k3s-custom/config.yaml")
+    write(
+        tmp_path,
+        "/etc/k3s-custom/registries.yaml",
+        'mirrors:\n  docker.io:\n    endpoint: ["https://mirror.example.com"]\n',
+    )
+
+    observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), ["/var/lib/homeassistant"])
+    assert observed["telemetry"] == {"grafana": True, "loki": True, "alloy": True, "home_assistant": True}
+    assert {"kind": "registry", "host": "mirror.example.com"} in observed["external_endpoints"]
+    assert "/etc/sovereign/grafana/grafana.ini" in observed["files_read"]
+    assert "/etc/sovereign/loki/config.yml" in observed["files_read"]
+
+
+def test_a_broken_published_endpoint_falls_back_to_the_vendor_paths(tmp_path):
+    write(tmp_path, "/etc/resolv.conf", "")
+    write(tmp_path, "/etc/ansible/facts.d/sovereign_endpoint_grafana.fact", "{not json")
+    off = "[analytics]\nreporting_enabled = false\ncheck_for_updates = false\ncheck_for_plugin_updates = false\n"
+    write(tmp_path, "/etc/grafana/grafana.ini", off)
+    observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), [])
+    assert observed["telemetry"] == {"grafana": False}
