@@ -59,27 +59,26 @@ def test_observe_reads_the_configuration_where_the_roles_wrote_it(tmp_path):
     before, the audit looked only at /etc/grafana, /etc/loki, the default Home
     Assistant directories and /etc/rancher/k3s, and reported nothing.
     """
-    write(tmp_path, "/etc/resolv.conf", "")
-    publish(tmp_path, "grafana", "/etc/sovereign/grafana/grafana.ini")
-    write(
-        tmp_path,
-        "/etc/sovereign/grafana/grafana.ini",
-        "[analytics]\nreporting_enabled = true\ncheck_for_updates = false\n",
-    )
-    publish(tmp_path, "loki", "/etc/sovereign/loki/config.yml")
-    write(tmp_path, "/etc/sovereign/loki/config.yml", "analytics:\n  reporting_enabled: true\n")
-    publish(tmp_path, "alloy", "/etc/sovereign/alloy/config.alloy")
-    write(tmp_path, "/etc/systemd/system/alloy.service", "[Service]\nExecStart=/opt/sovereign/alloy/1/alloy run\n")
-    publish(tmp_path, "home_assistant", "/srv/ha-data/configuration.yaml")
-    write(tmp_path, "/srv/ha-data/configuration.yaml", "homeassistant:\n  name: Home\n")
-    analytics = {"data": {"preferences": {"base": True, "usage": True}}}
-    write(tmp_path, "/srv/ha-data/.storage/core.analytics", json.dumps(analytics))
-    publish(tmp_path, "k3s", "/etc/k3s-custom/config.yaml")
-    write(
-        tmp_path,
-        "/etc/k3s-custom/registries.yaml",
-        'mirrors:\n  docker.io:\n    endpoint: ["https://mirror.example.com"]\n',
-    )
+    # Each service: the path its role publishes, and the file there (telemetry on).
+    analytics = json.dumps({"data": {"preferences": {"base": True, "usage": True}}})
+    services = {
+        "grafana": ("/etc/sovereign/grafana/grafana.ini", "[analytics]\nreporting_enabled = true\n"),
+        "loki": ("/etc/sovereign/loki/config.yml", "analytics:\n  reporting_enabled: true\n"),
+        "alloy": ("/etc/sovereign/alloy/config.alloy", ""),
+        "home_assistant": ("/srv/ha-data/configuration.yaml", "homeassistant:\n  name: Home\n"),
+        "k3s": ("/etc/k3s-custom/config.yaml", ""),
+    }
+    files = {
+        "/etc/resolv.conf": "",
+        "/etc/systemd/system/alloy.service": "[Service]\nExecStart=/opt/sovereign/alloy/1/alloy run\n",
+        "/srv/ha-data/.storage/core.analytics": analytics,
+        "/etc/k3s-custom/registries.yaml": 'mirrors:\n  docker.io:\n    endpoint: ["https://mirror.example.com"]\n',
+    }
+    for service, (config, text) in services.items():
+        publish(tmp_path, service, config)
+        files[config] = text
+    for path, text in files.items():
+        write(tmp_path, path, text)
 
     observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), ["/var/lib/homeassistant"])
     assert observed["telemetry"] == {"grafana": True, "loki": True, "alloy": True, "home_assistant": True}
