@@ -82,6 +82,12 @@ class Catalog:
     def certifications(self, provider, offer):
         return self._certs.get((provider, offer), [])
 
+    def offers(self, provider):
+        """The offer identifiers the catalog knows for a provider: those its
+        certifications name, and those its providers.yml entry lists (`offers`)."""
+        named = {offer for (pid, offer) in self._certs if pid == provider}
+        return sorted(named | set((self.providers.get(provider) or {}).get("offers") or []))
+
 
 DEFAULT_CATALOG_DIR = data_path("sovereignty")
 

@@ -43,6 +43,7 @@ RULES = {
     "SOV-CERT-001": "required certification not held by the offer",
     "SOV-CERT-002": "certification expired or not yet valid",
     "SOV-CERT-003": "certification validity dates not recorded in the catalog",
+    "SOV-OFR-001": "offer unknown to the catalog",
     "SOV-EP-001": "external endpoint outside the trust perimeter",
     "SOV-TEL-001": "service telemetry enabled",
 }
@@ -285,12 +286,30 @@ def _certification_state(candidates, today):
 
 
 def certifications(ctx):
-    """SOV-CERT-001, SOV-CERT-002, SOV-CERT-003: the offer holds each certification required, valid today."""
+    """SOV-OFR-001, SOV-CERT-001, SOV-CERT-002, SOV-CERT-003.
+
+    A known offer holds each certification required, valid today.
+    """
     if not ctx.rule.required or ctx.provider is None:
         return []
     catalog, today = ctx.evaluator.catalog, ctx.evaluator.today
     provider_id, offer = ctx.provider_id, ctx.hostvars.get("sovereign_offer")
     ctx.facts["offer"] = offer
+    known = catalog.offers(provider_id)
+    if offer and offer not in known:
+        # A typo or a product's marketing name: "not certified" would be wrong,
+        # and the operator needs the identifiers the catalog uses.
+        return [
+            _finding(
+                "SOV-OFR-001",
+                ctx.unknown_severity,
+                "offer %r of %s is not in the catalog (known: %s)" % (offer, provider_id, ", ".join(known) or "none"),
+                {"provider": provider_id, "sovereign_offer": offer, "known_offers": known},
+                _source(ctx.provider),
+                remediation="set sovereign_offer to one of the known offers, or add the offer to "
+                "data/sovereignty/certifications.yml (or the provider's offers) with its source",
+            )
+        ]
     held = catalog.certifications(provider_id, offer) if offer else []
     findings = []
     for scheme in ctx.rule.required:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _ovhcloud_inventory, _scaleway_inventory
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty_evaluate as evaluation
 
@@ -128,6 +129,10 @@ CASES = [
     ("unknown-scaleway-zone-sensitive",
      {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-9", "sovereign_offer": "instances",
       "sovereign_data_classification": "sensitive"}, "violation", {"SOV-LOC-002", "SOV-CERT-001"}),
+    # Issue #17, item 5: a typo or a marketing name is "unknown offer", not "not certified".
+    ("ovh-offer-typo-sensitive",
+     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "bare-metal-pod-secnumclod",
+      "sovereign_data_classification": "sensitive"}, "violation", {"SOV-OFR-001"}),
     ("unknown-zone-internal-warns",
      {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-9"}, "compliant", {"SOV-LOC-002"}),
     ("unknown-provider-sensitive",
@@ -424,3 +429,24 @@ def test_a_rule_runs_on_its_own_context(catalog):
     assert evaluation.classify(context) == []
     findings = evaluation.telemetry(context)
     assert [(f["rule"], f["evidence"]["service"]) for f in findings] == [("SOV-TEL-001", "home_assistant")]
+
+
+def test_an_unknown_offer_lists_the_providers_known_offers(catalog):
+    """Issue #17, item 5: the finding names the offer given and the identifiers the catalog uses."""
+    evaluator = sov.Evaluator(sov.Policy(POLICY, catalog), catalog, TODAY)
+    verdict = evaluator.evaluate_host(
+        "pod1",
+        {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "SecNumCloud Bare Metal",
+         "sovereign_data_classification": "sensitive"},
+    )  # fmt: skip
+    (finding,) = verdict["findings"]
+    assert finding["rule"] == "SOV-OFR-001" and finding["severity"] == "error"
+    assert "SecNumCloud Bare Metal" in finding["message"]
+    assert "bare-metal-pod-secnumcloud" in finding["evidence"]["known_offers"]
+    assert finding["source"]["source"]
+
+
+def test_every_offer_the_inventory_plugins_set_is_known_to_the_catalog(catalog):
+    """The plugins' sovereign_offer values never meet SOV-OFR-001."""
+    for provider, offers in (("scaleway", _scaleway_inventory.OFFERS), ("ovhcloud", _ovhcloud_inventory.OFFERS)):
+        assert set(offers.values()) <= set(catalog.offers(provider)), provider
