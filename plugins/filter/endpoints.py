@@ -1,7 +1,7 @@
 # Copyright: sovereign.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters published_endpoint, endpoint_of and endpoints_of: thin adapters over
+"""Filters published_endpoint, endpoint_of, endpoints_of and endpoints_on: thin adapters over
 plugin_utils/_endpoints.py; documented in the YAML files of the same names."""
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ def endpoints_of(hostvars, hosts, name):
     return _endpoints.endpoints_of(hostvars, hosts, name)
 
 
+def endpoints_on(hostvars, host):
+    if not isinstance(host, str) or not host:
+        raise AnsibleFilterError("endpoints_on: host must be an inventory host name, got %r" % (host,))
+    return _endpoints.endpoints_on(hostvars, host)
+
+
 class FilterModule:
     def filters(self):
-        return {"published_endpoint": published_endpoint, "endpoint_of": endpoint_of, "endpoints_of": endpoints_of}
+        return {
+            "published_endpoint": published_endpoint,
+            "endpoint_of": endpoint_of,
+            "endpoints_of": endpoints_of,
+            "endpoints_on": endpoints_on,
+        }

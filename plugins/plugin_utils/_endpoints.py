@@ -109,23 +109,28 @@ def published_endpoint(spec, host_address):
     }
 
 
-def endpoint_of(hostvars, host, name):
-    """The endpoint ``name`` published by ``host``, or None.
+def endpoints_on(hostvars, host):
+    """{service: endpoint} of everything ``host`` publishes.
 
-    Read from the fact set in this run, else from the host's local fact file
-    (gathered with its facts), so a run that does not converge ``host`` sees
-    what the host last published, which is what it offers now.
+    The local fact files (gathered with the host's facts) give what the host
+    published in an earlier run; the fact set in this run replaces them per
+    service. A run that does not converge ``host`` so sees what the host last
+    published, which is what it offers now.
     """
     try:
         variables = hostvars[host]
     except KeyError:
-        return None
-    published = variables.get("sovereign_endpoints") or {}
-    if name in published:
-        return published[name]
+        return {}
     # ansible_local keeps its prefix in ansible_facts (ansible-core namespace_facts).
     local = (variables.get("ansible_facts") or {}).get("ansible_local") or {}
-    return local.get(LOCAL_FACT_PREFIX + name) or None
+    found = {key[len(LOCAL_FACT_PREFIX) :]: value for key, value in local.items() if key.startswith(LOCAL_FACT_PREFIX)}
+    found.update(variables.get("sovereign_endpoints") or {})
+    return found
+
+
+def endpoint_of(hostvars, host, name):
+    """The endpoint ``name`` published by ``host`` (see endpoints_on), or None."""
+    return endpoints_on(hostvars, host).get(name) or None
 
 
 def endpoints_of(hostvars, hosts, name):

@@ -146,3 +146,25 @@ def test_the_wireguard_mesh_publishes_its_udp_port_and_key_auth():
     )
     assert endpoint["url"] == "wireguard://203.0.113.4:51830"
     assert endpoint["auth"] == "public_key"
+
+
+def test_endpoints_on_gives_everything_a_host_publishes_this_runs_over_the_files():
+    before = _endpoints.published_endpoint(spec(), "")
+    now = _endpoints.published_endpoint(spec(address="10.0.0.6"), "")
+    mqtt = _endpoints.published_endpoint(spec(name="mosquitto", scheme="mqtts", port=8883, auth="password"), "")
+    hostvars = {
+        "nuc1": {
+            "sovereign_endpoints": {"node_exporter": now},
+            "ansible_facts": {
+                "ansible_local": {
+                    "sovereign_endpoint_node_exporter": before,
+                    "sovereign_endpoint_mosquitto": mqtt,
+                    "other_fact": {"x": 1},
+                }
+            },
+        }
+    }
+    found = _endpoints.endpoints_on(hostvars, "nuc1")
+    assert sorted(found) == ["mosquitto", "node_exporter"]
+    assert found["node_exporter"]["address"] == "10.0.0.6"
+    assert _endpoints.endpoints_on(hostvars, "nuc9") == {}
