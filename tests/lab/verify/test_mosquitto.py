@@ -108,3 +108,16 @@ def test_tls_listener_with_the_internal_ca(client):
     # Checked against another CA (a public root), the certificate is refused.
     other_ca = "--cafile /etc/ssl/certs/ISRG_Root_X1.pem -p 8883"
     assert client.run(f"mosquitto_pub -h {BROKER} {other_ca} {auth} -t homeassistant/tls -m 1").rc != 0
+
+
+def test_broker_starts_after_a_reboot_emptied_run(host):
+    """/run is a tmpfs: after a reboot /run/mosquitto is gone, and the sandbox
+    (ReadWritePaths=/run/mosquitto) must not keep the broker from starting.
+    Found when the lab's containers were restarted: 226/NAMESPACE."""
+    host.run_expect([0], "systemctl stop mosquitto && rm -rf /run/mosquitto")
+    try:
+        host.run_expect([0], "systemctl start mosquitto")
+        assert host.service("mosquitto").is_running
+        assert host.file("/run/mosquitto").user == "mosquitto"
+    finally:
+        host.run("systemctl start mosquitto")
