@@ -1,12 +1,14 @@
-"""A k3s "cluster" on the test lab for stand-in tests: nuc1 the server, nuc3 an agent.
+"""A k3s "cluster" of stand-ins on the test lab: nuc1 the server, nuc3 (and,
+when a test adds it, nuc2) agents, on the lab's WireGuard mesh as the lab's
+group_vars put them.
 
-The server gets tests/tooling/k3s_cli_standin.py as /usr/local/bin/k3s and the
-token files a converged server holds; the agent the agent token. The k3s
-"release" is the stand-in itself, pinned with its own sha256 in a test-only
-table (sovereign_artifacts_extra) and served from a file:// mirror, through
-the artifact mechanism the real release goes through. Extra vars carry these
-settings: the lab's group_vars/all sets the artifact mirror (to its bundle,
-or none), which an inventory variable would not override.
+The k3s "releases" are tests/tooling/k3s_standin.py with RELEASE set to a
+version only the test-only pin table knows (sovereign_artifacts_extra), each
+with its own sha256, served from a file:// mirror: the role installs them
+through the artifact mechanism the real release goes through, runs them
+under its own systemd units, and upgrade.yml moves from one to the next.
+Extra vars carry these settings: the lab's group_vars/all sets the artifact
+mirror (to its bundle, or none), which an inventory variable would not override.
 """
 
 from __future__ import annotations
@@ -14,62 +16,86 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 from pathlib import Path
 
 import testlab
 import yaml
 from testlab import lab_host
 
-STANDIN = Path(__file__).resolve().parent / "k3s_cli_standin.py"
-# The executable as installed: the stand-in with the interpreter line it lacks here.
-EXECUTABLE = "#!/usr/bin/python3\n" + STANDIN.read_text()
-STATE = "/var/lib/rancher/k3s/stand-in"
-VERSION = "v1.34.99+k3s1"  # a version only the test table pins
+STANDIN = Path(__file__).resolve().parent / "k3s_standin.py"
+DATA = "/var/lib/rancher/k3s"
+# The releases the test table pins: the first, the next minor (an upgrade),
+# one that skips a minor and one older (both refused by upgrade.yml).
+FIRST, NEXT, SKIPPING, OLDER = "v1.34.99+k3s1", "v1.35.0+k3s1", "v1.36.0+k3s1", "v1.33.0+k3s1"
 GROUPS = {"all": {"children": {"k3s_server": {"hosts": {"nuc1": {}}}, "k3s_agent": {"hosts": {"nuc3": {}}}}}}
+
+
+def release(version):
+    """The executable as installed: the stand-in with the interpreter line it lacks here, and its version."""
+    text = STANDIN.read_text()
+    assert 'RELEASE = "v0.0.0+k3s0"' in text
+    return "#!/usr/bin/python3\n" + text.replace('RELEASE = "v0.0.0+k3s0"', f'RELEASE = "{version}"', 1)
 
 
 def put(host, path, content, mode):
     """A file on a lab host (testinfra runs commands without stdin: the content goes base64-encoded)."""
     encoded = base64.b64encode(content.encode()).decode()
     parent = Path(path).parent
-    # The role keeps its secret directory 0700; /usr/local/bin keeps its mode.
+    # The role keeps its secret directory 0700; other directories keep their mode.
     secret_dir = f" && chmod 0700 {parent}" if str(parent).startswith("/etc/sovereign") else ""
     host.run_expect([0], f"mkdir -p {parent}{secret_dir}")
     host.run_expect([0], f"echo {encoded} | base64 -d > {path} && chmod {mode} {path}")
 
 
 class StandInCluster:
-    def __init__(self, work: Path):
+    def __init__(self, work: Path, agents=("nuc3",)):
         self.work = work
-        self.server, self.agent = lab_host("nuc1"), lab_host("nuc3")
-        self.server_token = "S" + secrets.token_hex(24)
-        self.agent_token = "A" + secrets.token_hex(24)
+        self.server = lab_host("nuc1")
+        self.hosts = {"nuc1": self.server, "nuc2": lab_host("nuc2"), "nuc3": lab_host("nuc3")}
+        self.groups = json.loads(json.dumps(GROUPS))
+        self.groups["all"]["children"]["k3s_agent"]["hosts"] = {name: {} for name in agents}
 
-    def set_up(self):
-        release = self.work / "mirror" / "k3s" / VERSION / "k3s"
-        release.parent.mkdir(parents=True)
-        release.write_text(EXECUTABLE)
-        put(self.server, "/usr/local/bin/k3s", EXECUTABLE, "0755")
-        put(self.server, "/etc/sovereign/k3s/token", self.server_token + "\n", "0600")
-        put(self.server, "/etc/sovereign/k3s/agent-token", self.agent_token + "\n", "0600")
-        put(self.agent, "/etc/sovereign/k3s/agent-token", self.agent_token + "\n", "0600")
-        entry = {"url": "https://stand-in.invalid/k3s", "sha256": hashlib.sha256(release.read_bytes()).hexdigest()}
+    def set_up(self, version=FIRST):
+        pins = {}
+        for pinned in (FIRST, NEXT, SKIPPING, OLDER):
+            path = self.work / "mirror" / "k3s" / pinned / "k3s"
+            path.parent.mkdir(parents=True)
+            path.write_text(release(pinned))
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            pins[pinned] = {"files": {"amd64": {"url": "https://stand-in.invalid/k3s", "sha256": digest}}}
         self.settings = {
-            "k3s_version": VERSION,
+            "k3s_version": version,
+            # One server with embedded etcd (cluster-init), so snapshots and restores apply.
+            "k3s_datastore": "embedded_etcd",
             "k3s_airgap_images": False,
             "k3s_kubeconfig_fetch": False,
+            "k3s_restart_timeout": 60,
             "sovereign_artifact_mirror": "file://" + str(self.work / "mirror"),
             "sovereign_artifact_cache": str(self.work / "cache"),
-            "sovereign_artifacts_extra": {"k3s": {"versions": {VERSION: {"files": {"amd64": entry}}}}},
+            "sovereign_artifacts_extra": {"k3s": {"versions": pins}},
         }
-        (self.work / "groups.yml").write_text(yaml.safe_dump(GROUPS))
+        self.write_groups()
         return self
 
+    def write_groups(self):
+        (self.work / "groups.yml").write_text(yaml.safe_dump(self.groups))
+
+    def add_agent(self, name):
+        self.groups["all"]["children"]["k3s_agent"]["hosts"][name] = {}
+        self.write_groups()
+
     def tear_down(self):
-        for host in (self.server, self.agent):
-            host.run(f"rm -rf /etc/sovereign/k3s /usr/local/bin/k3s /usr/local/bin/k3s.down {STATE}")
-            host.run("rmdir -p --ignore-fail-on-non-empty /var/lib/rancher/k3s 2>/dev/null || true")
+        """What the role and the stand-in leave, whatever state a failed test left behind."""
+        for host in self.hosts.values():
+            host.run(
+                "systemctl stop k3s k3s-agent 2>/dev/null; rm -f /etc/systemd/system/k3s.service "
+                "/etc/systemd/system/k3s-agent.service; systemctl daemon-reload"
+            )
+            host.run(
+                f"rm -rf /etc/sovereign/k3s /etc/rancher /usr/local/bin/k3s /usr/local/bin/kubectl "
+                f"/usr/local/bin/crictl /usr/local/bin/ctr /opt/sovereign/k3s {DATA}"
+            )
+            host.run("rmdir /var/lib/rancher 2>/dev/null || true")
 
     def run(self, playbook, *args, extra=None):
         """ansible-playbook on the lab with this cluster's groups and settings (and `extra` vars).
@@ -87,10 +113,20 @@ class StandInCluster:
             str(path), *args, "-e", f"@{settings}", inventories=[self.work / "groups.yml"]
         )
 
-    def nodes(self):
-        return json.loads(self.server.run(f"cat {STATE}/nodes.json").stdout or "[]")
+    def kubectl(self, *args, host=None):
+        """`k3s kubectl` on the server (or `host`), as JSON when it prints JSON."""
+        out = (host or self.server).check_output("k3s kubectl " + " ".join(args))
+        return json.loads(out) if out.startswith("{") else out
 
-    def register(self, name, labels):
-        """The agent's node as k3s registers it (with its node-label settings at that time)."""
-        node = {"metadata": {"name": name, "labels": labels, "annotations": {}}, "spec": {"taints": []}}
-        put(self.server, f"{STATE}/nodes.json", json.dumps([node]), "0600")
+    def nodes(self):
+        return {item["metadata"]["name"]: item for item in self.kubectl("get", "nodes", "-o", "json")["items"]}
+
+    def create(self, item):
+        put(self.server, "/root/stand-in-object.json", json.dumps(item), "0600")
+        self.kubectl("create", "-f", "/root/stand-in-object.json")
+
+    def node_name(self, name):
+        return self.hosts[name].check_output("hostname").strip().lower()
+
+    def agent_token(self):
+        return self.hosts["nuc3"].file("/etc/sovereign/k3s/agent-token").content_string.strip()

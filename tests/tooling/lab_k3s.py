@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import subprocess
+from pathlib import Path
 
 from lab_http import eventually
+from testlab import recap
 
 
 def kubectl(host, *args):
@@ -53,3 +58,43 @@ def assert_token_files_private(host, server=True):
         assert secret not in host.file(path).content_string
     assert secret not in host.run("ps -eo args").stdout
     assert host.file("/etc/rancher/k3s/config.yaml").mode == 0o600
+
+
+def run_lifecycle_on_the_release(host, nodes, etcd):
+    """The lifecycle the stand-in tests run (tests/lab/lifecycle/test_k3s_lifecycle_stand_in.py), on the
+    real release, for a bundle that pins a second version (SOVEREIGN_K3S_NEXT_VERSION, the next minor):
+    a snapshot (embedded etcd), the upgrade, a second converge that changes nothing, the token
+    rotation, then the reset. Runs the collection's playbooks against the scenario's inventory."""
+    root = Path(__file__).resolve().parents[2]
+    inventory = os.environ["MOLECULE_INVENTORY_FILE"]
+    version = os.environ["SOVEREIGN_K3S_NEXT_VERSION"]
+
+    def play(name, *extra):
+        proc = subprocess.run(
+            ["ansible-playbook", "-i", inventory, str(root / "playbooks" / name), *extra],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=root,
+        )
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+        return proc.stdout
+
+    if etcd:
+        play("etcd_snapshot.yml", "-e", "k3s_snapshot_name=before-upgrade")
+        assert "before-upgrade" in kubectl_snapshots(host)
+    play("upgrade.yml", "-e", f"k3s_version={version}")
+    wait_nodes_ready(host, nodes)
+    versions = json.loads(kubectl(host, "get", "nodes", "-o", "json"))["items"]
+    assert {n["status"]["nodeInfo"]["kubeletVersion"] for n in versions} == {version}
+    assert not [n["metadata"]["name"] for n in versions if n["spec"].get("unschedulable")]
+    again = play("site.yml", "--tags", "k3s", "-e", f"k3s_version={version}")
+    assert {host: counts["changed"] for host, counts in recap(again).items() if counts["changed"]} == {}
+    play("k3s_token_rotate.yml", "-e", f"k3s_new_token={secrets.token_hex(24)}", "-e", f"k3s_version={version}")
+    wait_nodes_ready(host, nodes)
+    play("reset.yml", "-e", "k3s_reset_confirm=k3s")
+    assert not host.file("/var/lib/rancher/k3s").exists
+
+
+def kubectl_snapshots(host):
+    return host.run("k3s etcd-snapshot ls").stdout
