@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
-from lab_k3s import assert_token_files_private, kubectl, run_lifecycle_on_the_release, run_pause_pod, wait_nodes_ready
+from lab_k3s import (
+    NEEDS_A_SECOND_RELEASE,
+    assert_token_files_private,
+    kubectl,
+    run_lifecycle_on_the_release,
+    run_pause_pod,
+    wait_nodes_ready,
+)
 
 testinfra_hosts = ["ansible://nuc1", "ansible://nuc2", "ansible://nuc3"]
 
@@ -32,11 +36,7 @@ def test_tokens_stay_in_their_0600_files(host):
 
 
 # Last: it upgrades, rotates the token and resets the cluster the tests above checked.
-@pytest.mark.skipif(
-    not os.environ.get("SOVEREIGN_K3S_NEXT_VERSION"),
-    reason="the lifecycle on the real release needs a bundle that pins a second k3s version "
-    "(SOVEREIGN_K3S_NEXT_VERSION, the next minor); the stand-in tests run it without one",
-)
+@NEEDS_A_SECOND_RELEASE
 def test_lifecycle_on_the_release(host):
     if host.backend.get_hostname() == "nuc1":
         run_lifecycle_on_the_release(host, 3, etcd=True)
