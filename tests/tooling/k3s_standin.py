@@ -20,8 +20,28 @@ registered, as k3s does; https://docs.k3s.io/installation/configuration):
   name is K3S_NODE_NAME (the unit sets it).
 - Datastore: `cluster-init: true` (or `--cluster-init`) keeps the cluster in
   `<data>/server/db/etcd/`, else in `<data>/server/db/state.db` (SQLite), as
-  https://docs.k3s.io/datastore describes. A server joining another
-  (`server:` on a server, HA) is not implemented: refused, loudly.
+  https://docs.k3s.io/datastore describes.
+- HA, embedded etcd (https://docs.k3s.io/datastore/ha-embedded): a server
+  with `server:` and no datastore of its own joins that server: it checks the
+  CA against its token's hash, then asks for the bootstrap data (CA
+  certificate and key, the datastore) as the user `server` with the token
+  (https://docs.k3s.io/cli/token: a joining server needs the server token; a
+  wrong one is refused with 401 and the joining server exits, as k3s does).
+  A SQLite server cannot be joined ("Existing clusters using SQLite ... must
+  be converted", the same page): refused. A server that has its datastore
+  ignores `server:` and rejoins its members. Members talk etcd peer traffic
+  on 2380 (https://docs.k3s.io/installation/requirements, "Inbound Rules for
+  K3s Server Nodes": 2379-2380 between servers), so the role's etcd
+  openings are needed: every write is pushed there to the other members, and
+  a starting member first catches up from them. Stand-in simplifications: the
+  whole datastore is one document, the newest revision wins (no Raft, no
+  leader), and writes are not refused without quorum. `/readyz` and
+  `/readyz/etcd` fail while a majority of the members does not answer on
+  2380 (etcd without quorum). Deleting a server's node removes its member
+  (k3s's etcd member controller, https://github.com/k3s-io/k3s/discussions/9818).
+  An agent learns every server from the one it joined and goes to the next
+  when one does not answer (the agent's client load balancer,
+  https://docs.k3s.io/architecture#fixed-registration-address-for-agent-nodes).
 - Tokens (https://docs.k3s.io/cli/token): the server token file is
   `<data>/server/token` in the secure format `K10<sha256 of the CA>::server:<password>`,
   the agent token `K10<hash>::node:<password>`; a bare password is accepted
@@ -234,15 +254,105 @@ def log(message):
 
 
 class Cluster:
-    """The datastore of a server: one JSON document, written as a whole under a lock."""
+    """The datastore of a server: one JSON document, written as a whole under a lock.
 
-    def __init__(self, path):
+    With embedded etcd and more than one member, each write is pushed to the
+    other members on their peer port; the newest (revision, writer) wins, and
+    node heartbeats are merged (the latest of each), so a heartbeat never
+    hides a write.
+    """
+
+    def __init__(self, path, name):
         self.path = path
+        self.name = name
         self.lock = threading.RLock()
         self.state = load(path, None)
+        self.outbox = None
+        self.wake = threading.Event()
 
-    def write(self):
+    def write(self, bump=True):
+        """Save; `bump`: a change of the cluster's objects (a heartbeat alone is not)."""
+        if bump:
+            self.state["revision"] = self.state.get("revision", 0) + 1
+            self.state["writer"] = self.name
         save(self.path, self.state)
+        if self.peers():
+            self.outbox = json.dumps(self.state)
+            self.wake.set()
+
+    def peers(self):
+        return {n: url for n, url in (self.state.get("members") or {}).items() if n != self.name}
+
+    def push_forever(self):
+        """The replication thread: the latest state to every other member (one that is down catches up at start)."""
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            with self.lock:
+                body, peers, secret = self.outbox, self.peers(), self.state.get("peer", "")
+            for url in peers.values():
+                try:
+                    peer_call(url, "/state", secret, body)
+                except (OSError, urllib.error.URLError):
+                    pass
+
+    def merge(self, incoming):
+        """Another member's state: the newer wins, heartbeats are the latest of both."""
+        with self.lock:
+            mine = self.state
+
+            def rank(state):
+                return (state.get("revision", 0), state.get("writer", ""))
+
+            newer, older = (incoming, mine) if rank(incoming) > rank(mine) else (mine, incoming)
+            for name, node in newer["nodes"].items():
+                other = older["nodes"].get(name)
+                if other:
+                    node["status"]["lastHeartbeat"] = max(
+                        node["status"].get("lastHeartbeat", 0), other["status"].get("lastHeartbeat", 0)
+                    )
+            self.state = newer
+            save(self.path, self.state)
+
+    def catch_up(self):
+        """At start: the newest state among the members that answer."""
+        for url in self.peers().values():
+            try:
+                self.merge(json.loads(peer_call(url, "/state", self.state.get("peer", ""))))
+            except (OSError, urllib.error.URLError, ValueError):
+                pass
+
+    def quorum(self):
+        """Whether a majority of the etcd members answers (this one included)."""
+        members = self.state.get("members") or {}
+        if len(members) <= 1:
+            return True
+        secret = self.state.get("peer", "")
+        answering = 1
+        for url in self.peers().values():
+            try:
+                answering += peer_call(url, "/ping", secret) == "pong"
+            except (OSError, urllib.error.URLError):
+                pass
+        return answering * 2 > len(members)
+
+
+PEER_PORT = 2380  # etcd's peer port (https://docs.k3s.io/installation/requirements)
+
+
+def peer_call(url, path, secret, body=None):
+    """A call to another member's peer port; `body` makes it a PUT. Returns the answer's text."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # members are authenticated by the peer secret (etcd: peer certificates)
+    request = urllib.request.Request(  # noqa: S310 - https, a member's address from the datastore
+        url + path,
+        data=body.encode() if body is not None else None,
+        method="PUT" if body is not None else "GET",
+        headers={"Authorization": "Basic " + base64.b64encode(("peer:" + secret).encode()).decode()},
+    )
+    with urllib.request.urlopen(request, context=context, timeout=3) as response:  # noqa: S310 - see above
+        return response.read().decode()
 
 
 def write_token(path, user, password, ca_pem):
@@ -267,16 +377,18 @@ def run(argv):
     subprocess.run(argv, check=True, capture_output=True)
 
 
-def make_certificates(tls, addresses):
-    """The cluster CA and the API's serving certificate, with openssl (k3s makes its own in Go)."""
+EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def make_ca(tls):
+    """The cluster CA, with openssl (k3s makes its own in Go)."""
     os.makedirs(tls, mode=0o700, exist_ok=True)
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     run(
         [
             "openssl",
             "req",
             "-x509",
-            *ec,
+            *EC,
             "-keyout",
             tls + "/server-ca.key",
             "-out",
@@ -291,6 +403,10 @@ def make_certificates(tls, addresses):
             "keyUsage=critical,keyCertSign,cRLSign",
         ]
     )
+
+
+def make_serving(tls, addresses):
+    """This server's serving certificate, from the cluster CA, for its own addresses."""
     with tempfile.TemporaryDirectory() as work:
         names = ",".join(["DNS:localhost", "DNS:kubernetes"] + ["IP:" + a for a in addresses])
         with open(work + "/ext", "w") as handle:
@@ -299,7 +415,7 @@ def make_certificates(tls, addresses):
             [
                 "openssl",
                 "req",
-                *ec,
+                *EC,
                 "-keyout",
                 tls + "/serving-kube-apiserver.key",
                 "-out",
@@ -375,13 +491,18 @@ def register(cluster, report):
     with cluster.lock:
         nodes = cluster.state["nodes"]
         node = nodes.get(report["name"])
-        if node is None:
+        new = node is None
+        if new:
             node = node_object(report["name"], report["labels"], report["taints"], report["role"])
             nodes[report["name"]] = node
-        node["status"]["nodeInfo"] = {"kubeletVersion": report["version"]}
-        node["status"]["addresses"] = [{"type": "InternalIP", "address": report["address"]}]
+        status = {
+            "nodeInfo": {"kubeletVersion": report["version"]},
+            "addresses": [{"type": "InternalIP", "address": report["address"]}],
+        }
+        changed = new or any(node["status"].get(key) != value for key, value in status.items())
+        node["status"].update(status)
         node["status"]["lastHeartbeat"] = time.time()
-        cluster.write()
+        cluster.write(bump=changed)
 
 
 def kubelet_report(config, name, role):
@@ -404,35 +525,102 @@ def with_conditions(node):
     return node
 
 
+START_FAILURE = None  # the test table sets it for a release whose server cannot start
+
+
+def advertised(config):
+    return config.get("node-ip") or host_addresses()[-1]
+
+
+def bootstrap(config, token, name, data, embedded):
+    """A new cluster: CA, datastore (etcd when `embedded`), secrets. Returns the datastore's path."""
+    path = datastore_path(data, embedded)
+    make_ca(data + "/server/tls")
+    state = {
+        "token": password_of(token),
+        "admin": base64.b16encode(os.urandom(16)).decode().lower(),
+        # etcd's peer authentication (certificates in etcd; a shared secret here).
+        "peer": base64.b16encode(os.urandom(16)).decode().lower(),
+        "members": {name: "https://%s:%d" % (advertised(config), PEER_PORT)} if embedded else {},
+        "nodes": {},
+        "pods": {},
+        "pdbs": {},
+        "created": time.time(),
+        "revision": 1,
+        "writer": name,
+    }
+    save(path, state)
+    log("cluster bootstrapped, datastore %s" % ("etcd" if embedded else "sqlite"))
+    return path
+
+
+def join(config, token, name, data):
+    """A new server joining the cluster of config's `server`: bootstrap data from it, then a member."""
+    url = config["server"]
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(url + "/cacerts", context=insecure, timeout=10) as response:  # noqa: S310 - https, from config.yaml
+            ca_pem = response.read().decode()
+        expected = ca_hash_of(token)
+        if expected and expected != hashlib.sha256(ca_pem.encode()).hexdigest():
+            raise Refused("token CA hash does not match the Cluster CA certificate hash")
+        verified = ssl.create_default_context(cadata=ca_pem)
+        verified.check_hostname = False  # the URL names a node address the certificate holds as an IP
+        request = urllib.request.Request(  # noqa: S310 - https, from config.yaml
+            url + "/v1-k3s/stand-in/join",
+            data=json.dumps({"name": name, "peer": "https://%s:%d" % (advertised(config), PEER_PORT)}).encode(),
+            headers={
+                "Authorization": "Basic " + base64.b64encode(("server:" + password_of(token)).encode()).decode(),
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, context=verified, timeout=10) as response:  # noqa: S310 - see above
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise Refused(
+            "failed to get bootstrap data from %s: %s %s %s" % (url, error.code, error.reason, error.read().decode())
+        ) from None
+    except (OSError, urllib.error.URLError) as error:
+        raise Refused("failed to join the cluster at %s: %s" % (url, error)) from None
+    tls = data + "/server/tls"
+    os.makedirs(tls, mode=0o700, exist_ok=True)
+    for file_name, text in (("server-ca.crt", ca_pem), ("server-ca.key", answer["ca_key"])):
+        with open(os.open(os.path.join(tls, file_name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(text)
+    path = datastore_path(data, True)
+    save(path, answer["state"])
+    log("joined the cluster at %s as an etcd member" % url)
+    return path
+
+
 def serve(args):
     config_path = option(args, "--config") or CONFIG
     config = read_config(config_path)
     if "--cluster-reset" in args:
         return cluster_reset(args, config)
+    if START_FAILURE:
+        raise Refused(START_FAILURE)
     data = config.get("data-dir") or DATA
     name = os.environ.get("K3S_NODE_NAME") or socket.gethostname().lower()
-    if config.get("server"):
-        raise Refused("k3s stand-in: not implemented: a server joining another (HA)")
     token = read_token(config["token-file"]) if config.get("token-file") else None
     if not token:
         raise Refused("--token is required")  # a stand-in simplification: k3s makes one when none is given
     path, embedded = existing_datastore(data)
     tls = data + "/server/tls"
-    if path is None:
+    if path is None and config.get("server"):
+        path, embedded = join(config, token, name, data), True
+    elif path is None:
         embedded = bool(config.get("cluster-init") or "--cluster-init" in args)
-        path = datastore_path(data, embedded)
-        make_certificates(tls, host_addresses() + ([config["node-ip"]] if config.get("node-ip") else []))
-        state = {
-            "token": password_of(token),
-            "admin": base64.b16encode(os.urandom(16)).decode().lower(),
-            "nodes": {},
-            "pods": {},
-            "pdbs": {},
-            "created": time.time(),
-        }
-        save(path, state)
-        log("cluster bootstrapped, datastore %s" % ("etcd" if embedded else "sqlite"))
-    cluster = Cluster(path)
+        path = bootstrap(config, token, name, data, embedded)
+    elif config.get("server"):
+        log("datastore found: rejoining its members, not %s" % config["server"])
+    if not os.path.exists(tls + "/serving-kube-apiserver.crt"):
+        make_serving(tls, host_addresses() + ([config["node-ip"]] if config.get("node-ip") else []))
+    cluster = Cluster(path, name)
+    if embedded:
+        cluster.catch_up()
     if cluster.state["token"] != password_of(token):
         raise Refused("bootstrap data already found and encrypted with different token")
     with open(tls + "/server-ca.crt") as handle:
@@ -450,6 +638,12 @@ def serve(args):
     httpd = ThreadingHTTPServer(("0.0.0.0", port), handler)  # noqa: S104 - k3s listens on every address
     httpd.daemon_threads = True
     httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    if embedded:
+        peers = ThreadingHTTPServer(("0.0.0.0", PEER_PORT), make_peer_handler(cluster))  # noqa: S104 - as etcd
+        peers.daemon_threads = True
+        peers.socket = context.wrap_socket(peers.socket, server_side=True)
+        threading.Thread(target=peers.serve_forever, daemon=True).start()
+        threading.Thread(target=cluster.push_forever, daemon=True).start()
     own = kubelet_report(config, name, "server")
 
     def own_kubelet():
@@ -519,12 +713,36 @@ def make_handler(cluster, ca_pem, agent_token, embedded, config, name, data):  #
             if self.path == "/cacerts":
                 return self.reply(200, ca_pem)
             if self.path in ("/readyz", "/livez", "/readyz/etcd"):
-                if not self.allowed("admin"):
-                    return None
-                if self.path == "/readyz/etcd" and not embedded:
-                    return self.reply(404, "etcd is not this cluster's datastore")
-                return self.reply(200, "ok")
+                return self.readiness()
             return self.reply(404, "not implemented by the stand-in")
+
+        def readiness(self):
+            if not self.allowed("admin"):
+                return None
+            if self.path == "/readyz/etcd" and not embedded:
+                return self.reply(404, "etcd is not this cluster's datastore")
+            if self.path != "/livez" and not cluster.quorum():
+                return self.reply(500, "[-]etcd failed: etcd cluster is unavailable or misconfigured")
+            return self.reply(200, "ok")
+
+        def join_member(self):
+            """A server joining: it becomes an etcd member and gets the bootstrap data."""
+            if not self.allowed("server"):
+                return None
+            if not embedded:
+                return self.reply(
+                    400,
+                    "this server's datastore is SQLite: servers cannot join it "
+                    "(https://docs.k3s.io/datastore/ha-embedded)",
+                )
+            request = self.body()
+            with cluster.lock:
+                cluster.state.setdefault("members", {})[request["name"]] = request["peer"]
+                cluster.write()
+                state = json.loads(json.dumps(cluster.state))
+            with open(data + "/server/tls/server-ca.key") as handle:
+                ca_key = handle.read()
+            return self.reply(200, json.dumps({"ca_key": ca_key, "state": state}), "application/json")
 
         def do_PUT(self):
             if self.path != "/v1-k3s/token":
@@ -541,10 +759,17 @@ def make_handler(cluster, ca_pem, agent_token, embedded, config, name, data):  #
             return self.reply(200, "")
 
         def do_POST(self):
+            if self.path == "/v1-k3s/stand-in/join":
+                return self.join_member()
             if self.path == "/v1-k3s/stand-in/node":
                 if self.allowed("node"):
                     register(cluster, self.body())
-                    self.reply(200, "{}", "application/json")
+                    port = config.get("https-listen-port") or 6443
+                    hosts = [
+                        url.split("//", 1)[1].rsplit(":", 1)[0] for url in (cluster.state.get("members") or {}).values()
+                    ]
+                    servers = sorted("https://%s:%s" % (host, port) for host in hosts)
+                    self.reply(200, json.dumps({"servers": servers}), "application/json")
                 return None
             if self.path == "/v1-k3s/stand-in/kubectl":
                 if self.allowed("admin"):
@@ -561,6 +786,50 @@ def make_handler(cluster, ca_pem, agent_token, embedded, config, name, data):  #
             return self.reply(404, "not implemented by the stand-in")
 
     return Handler
+
+
+def make_peer_handler(cluster):
+    """etcd's peer port, as far as the stand-in needs it: liveness and the datastore's replication."""
+
+    class PeerHandler(BaseHTTPRequestHandler):
+        def log_message(self, fmt, *args):
+            pass
+
+        def reply(self, status, body):
+            raw = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def peer(self):
+            expected = "Basic " + base64.b64encode(("peer:" + cluster.state.get("peer", "")).encode()).decode()
+            if self.headers.get("Authorization") == expected:
+                return True
+            self.reply(401, "Unauthorized")
+            return False
+
+        def do_GET(self):
+            if not self.peer():
+                return
+            if self.path == "/ping":
+                self.reply(200, "pong")
+            elif self.path == "/state":
+                with cluster.lock:
+                    self.reply(200, json.dumps(cluster.state))
+            else:
+                self.reply(404, "not implemented by the stand-in")
+
+        def do_PUT(self):
+            if not self.peer():
+                return
+            if self.path != "/state":
+                self.reply(404, "not implemented by the stand-in")
+                return
+            cluster.merge(json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))))
+            self.reply(200, "")
+
+    return PeerHandler
 
 
 class Output:
@@ -765,7 +1034,12 @@ def kubectl(cluster, args, stdin, output):
 
 def kubectl_locked(cluster, args, stdin, output):  # noqa: PLR0911 - one return per kubectl verb
     if args[:2] == ["get", "--raw"] and len(args) == 3 and args[2] in ("/readyz", "/livez", "/readyz/etcd"):
-        output.out.append("ok")  # the request reached a running server: it is the answer
+        if args[2] != "/livez" and not cluster.quorum():
+            raise Refused(
+                'Error from server (InternalServerError): an error on the server ("[-]etcd failed: '
+                'etcd cluster is unavailable or misconfigured") has prevented the request from succeeding'
+            )
+        output.out.append("ok")  # the request reached a running server with its quorum: it is the answer
         return
     if len(args) == 5 and args[:2] == ["get", "node"] and args[3] == "-o":
         node = with_conditions(find(cluster, args[2]))
@@ -811,6 +1085,8 @@ def kubectl_locked(cluster, args, stdin, output):  # noqa: PLR0911 - one return 
         if kind in ("node", "nodes"):
             find(cluster, name)
             del cluster.state["nodes"][name]
+            # A deleted server leaves the etcd cluster (k3s's etcd member controller).
+            (cluster.state.get("members") or {}).pop(name, None)
         elif kind in ("pod", "pods", "pdb", "poddisruptionbudget"):
             store = cluster.state["pods" if kind.startswith("pod") and kind != "poddisruptionbudget" else "pdbs"]
             if "default/" + name not in store:
@@ -903,6 +1179,11 @@ def cluster_reset(args, config):
             "bootstrap data already found and encrypted with different token: "
             "restore with the token that was used when the snapshot was taken"
         )
+    # Membership reset: this server alone, the others rejoin it (https://docs.k3s.io/datastore/backup-restore).
+    name = os.environ.get("K3S_NODE_NAME") or socket.gethostname().lower()
+    snapshot["members"] = {name: "https://%s:%d" % (advertised(config), PEER_PORT)}
+    snapshot["revision"] = snapshot.get("revision", 0) + 1
+    snapshot["writer"] = name
     save(datastore_path(data, True), snapshot)
     records = load(data + "/stand-in/restores.json", [])
     s3_keys = sorted(key for key in config if key.startswith("etcd-s3"))
@@ -923,39 +1204,49 @@ def agent(args):
     if not url:
         raise Refused("--server is required")
     token = read_token(config["token-file"])
+    report = kubelet_report(config, name, "agent")
+    auth = "Basic " + base64.b64encode(("node:" + password_of(token)).encode()).decode()
+    known = []  # the servers the cluster told of (the agent's load balancer)
+    notified = False
+    while True:
+        for server in [url] + [other for other in known if other != url]:
+            try:
+                known = heartbeat(server, token, auth, report, data) or known
+                if not notified:
+                    log("agent %s %s registered with %s" % (name, RELEASE, server))
+                    notify_ready()
+                    notified = True
+                break
+            except urllib.error.HTTPError as error:
+                log("Failed to retrieve agent configuration: %s %s (retrying)" % (error.code, error.reason))
+                break
+            except (OSError, urllib.error.URLError) as error:
+                log("Waiting to connect to the server %s: %s" % (server, error))
+        time.sleep(HEARTBEAT)
+
+
+def heartbeat(url, token, auth, report, data):
+    """One kubelet report to a server, after checking its CA against the token; returns the servers it knows."""
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
-    report = kubelet_report(config, name, "agent")
-    auth = "Basic " + base64.b64encode(("node:" + password_of(token)).encode()).decode()
-    notified = False
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/cacerts", context=insecure, timeout=10) as response:  # noqa: S310 - https, from config.yaml or the kubeconfig
-                ca_pem = response.read().decode()
-            expected = ca_hash_of(token)
-            if expected and expected != hashlib.sha256(ca_pem.encode()).hexdigest():
-                raise Refused("token CA hash does not match the Cluster CA certificate hash")
-            os.makedirs(data + "/agent", mode=0o700, exist_ok=True)
-            with open(data + "/agent/server-ca.crt", "w") as handle:
-                handle.write(ca_pem)
-            verified = ssl.create_default_context(cadata=ca_pem)
-            verified.check_hostname = False  # the URL names a node address the certificate holds as an IP
-            request = urllib.request.Request(  # noqa: S310 - https, from config.yaml or the kubeconfig
-                url + "/v1-k3s/stand-in/node",
-                data=json.dumps(report).encode(),
-                headers={"Authorization": auth, "Content-Type": "application/json"},
-            )
-            urllib.request.urlopen(request, context=verified, timeout=10).read()  # noqa: S310 - https, from config.yaml or the kubeconfig
-            if not notified:
-                log("agent %s %s registered with %s" % (name, RELEASE, url))
-                notify_ready()
-                notified = True
-        except urllib.error.HTTPError as error:
-            log("Failed to retrieve agent configuration: %s %s (retrying)" % (error.code, error.reason))
-        except (OSError, urllib.error.URLError) as error:
-            log("Waiting to connect to the server %s: %s" % (url, error))
-        time.sleep(HEARTBEAT)
+    with urllib.request.urlopen(url + "/cacerts", context=insecure, timeout=10) as response:  # noqa: S310 - https, from config.yaml or the cluster
+        ca_pem = response.read().decode()
+    expected = ca_hash_of(token)
+    if expected and expected != hashlib.sha256(ca_pem.encode()).hexdigest():
+        raise Refused("token CA hash does not match the Cluster CA certificate hash")
+    os.makedirs(data + "/agent", mode=0o700, exist_ok=True)
+    with open(data + "/agent/server-ca.crt", "w") as handle:
+        handle.write(ca_pem)
+    verified = ssl.create_default_context(cadata=ca_pem)
+    verified.check_hostname = False  # the URL names a node address the certificate holds as an IP
+    request = urllib.request.Request(  # noqa: S310 - https, from config.yaml or the cluster
+        url + "/v1-k3s/stand-in/node",
+        data=json.dumps(report).encode(),
+        headers={"Authorization": auth, "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, context=verified, timeout=10) as response:  # noqa: S310 - see above
+        return json.loads(response.read() or b"{}").get("servers") or []
 
 
 # --- the CLI's client side ---

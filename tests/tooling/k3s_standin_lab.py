@@ -1,6 +1,6 @@
-"""A k3s "cluster" of stand-ins on the test lab: nuc1 the server, nuc3 (and,
-when a test adds it, nuc2) agents, on the lab's WireGuard mesh as the lab's
-group_vars put them.
+"""A k3s "cluster" of stand-ins on the test lab, on the lab's WireGuard mesh as
+the lab's group_vars put them: by default nuc1 the server and nuc3 (and, when
+a test adds it, nuc2) agents; the HA tests make all three servers.
 
 The k3s "releases" are tests/tooling/k3s_standin.py with RELEASE set to a
 version only the test-only pin table knows (sovereign_artifacts_extra), each
@@ -25,16 +25,22 @@ from testlab import lab_host
 STANDIN = Path(__file__).resolve().parent / "k3s_standin.py"
 DATA = "/var/lib/rancher/k3s"
 # The releases the test table pins: the first, the next minor (an upgrade),
-# one that skips a minor and one older (both refused by upgrade.yml).
+# one that skips a minor and one older (both refused by upgrade.yml), and a
+# build of the next minor whose server cannot start (an upgrade that fails).
 FIRST, NEXT, SKIPPING, OLDER = "v1.34.99+k3s1", "v1.35.0+k3s1", "v1.36.0+k3s1", "v1.33.0+k3s1"
-GROUPS = {"all": {"children": {"k3s_server": {"hosts": {"nuc1": {}}}, "k3s_agent": {"hosts": {"nuc3": {}}}}}}
+BROKEN = "v1.35.0+k3s0"
+BROKEN_MESSAGE = 'level=fatal msg="stand-in release that cannot start"'
 
 
 def release(version):
     """The executable as installed: the stand-in with the interpreter line it lacks here, and its version."""
     text = STANDIN.read_text()
     assert 'RELEASE = "v0.0.0+k3s0"' in text
-    return "#!/usr/bin/python3\n" + text.replace('RELEASE = "v0.0.0+k3s0"', f'RELEASE = "{version}"', 1)
+    assert "START_FAILURE = None" in text
+    text = text.replace('RELEASE = "v0.0.0+k3s0"', f'RELEASE = "{version}"', 1)
+    if version == BROKEN:
+        text = text.replace("START_FAILURE = None", f"START_FAILURE = {BROKEN_MESSAGE!r}", 1)
+    return "#!/usr/bin/python3\n" + text
 
 
 def put(host, path, content, mode):
@@ -48,16 +54,22 @@ def put(host, path, content, mode):
 
 
 class StandInCluster:
-    def __init__(self, work: Path, agents=("nuc3",)):
+    def __init__(self, work: Path, servers=("nuc1",), agents=("nuc3",)):
         self.work = work
-        self.server = lab_host("nuc1")
-        self.hosts = {"nuc1": self.server, "nuc2": lab_host("nuc2"), "nuc3": lab_host("nuc3")}
-        self.groups = json.loads(json.dumps(GROUPS))
-        self.groups["all"]["children"]["k3s_agent"]["hosts"] = {name: {} for name in agents}
+        self.hosts = {"nuc1": lab_host("nuc1"), "nuc2": lab_host("nuc2"), "nuc3": lab_host("nuc3")}
+        self.server = self.hosts[servers[0]]
+        self.groups = {
+            "all": {
+                "children": {
+                    "k3s_server": {"hosts": {name: {} for name in servers}},
+                    "k3s_agent": {"hosts": {name: {} for name in agents}},
+                }
+            }
+        }
 
     def set_up(self, version=FIRST):
         pins = {}
-        for pinned in (FIRST, NEXT, SKIPPING, OLDER):
+        for pinned in (FIRST, NEXT, SKIPPING, OLDER, BROKEN):
             path = self.work / "mirror" / "k3s" / pinned / "k3s"
             path.parent.mkdir(parents=True)
             path.write_text(release(pinned))
@@ -65,7 +77,7 @@ class StandInCluster:
             pins[pinned] = {"files": {"amd64": {"url": "https://stand-in.invalid/k3s", "sha256": digest}}}
         self.settings = {
             "k3s_version": version,
-            # One server with embedded etcd (cluster-init), so snapshots and restores apply.
+            # Embedded etcd (cluster-init on the first server), so snapshots, restores and HA apply.
             "k3s_datastore": "embedded_etcd",
             "k3s_airgap_images": False,
             "k3s_kubeconfig_fetch": False,
