@@ -15,7 +15,8 @@ description:
     certifications (C(data/sovereignty/) in the collection, each entry with its
     source and the date it was checked).
   - Reads per host C(sovereign_provider), C(sovereign_zone), C(sovereign_region)
-    or C(sovereign_datacenter), C(sovereign_country) (operator-run hosts),
+    or C(sovereign_datacenter), C(sovereign_country) (a homelab host's country,
+    or a country-level location for any provider), C(sovereign_operated_by),
     C(sovereign_offer), C(sovereign_data_classification), and the endpoints and
     telemetry the collection's roles will configure (C(base_chrony_servers),
     C(sovereign_dns_resolvers), C(sovereign_artifact_mirror),

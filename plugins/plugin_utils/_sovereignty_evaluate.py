@@ -12,7 +12,11 @@ homelab hosts and on this collection's dynamic inventories:
   sovereign_provider             catalog provider id (scaleway, ovhcloud, homelab, aws...)
   sovereign_zone / sovereign_region / sovereign_datacenter
                                  location id in that provider's catalog entry
-  sovereign_country              ISO country, for operator-run hosts (homelab)
+  sovereign_country              ISO country: a homelab host's, or a cloud host's when no
+                                 location id is known (country-level); checked against the
+                                 location's country when both are given
+  sovereign_operated_by          self or third_party (default: self for homelab, else
+                                 third_party): whether certification requirements apply
   sovereign_owner                who owns operator-run hardware
   sovereign_offer                offer id, matched against certifications
   sovereign_data_classification  a classification of the policy
@@ -39,6 +43,8 @@ RULES = {
     "SOV-PRV-001": "provider unknown to the catalog",
     "SOV-LOC-001": "location outside the countries allowed for the data",
     "SOV-LOC-002": "location unknown",
+    "SOV-LOC-003": "declared country contradicts the location's country",
+    "SOV-OPR-001": "operator of the host neither self nor third_party",
     "SOV-JUR-001": "provider exposed to non-EU extraterritorial law",
     "SOV-CERT-001": "required certification not held by the offer",
     "SOV-CERT-002": "certification expired or not yet valid",
@@ -56,6 +62,7 @@ HOST_KEYS = (
     "sovereign_region",
     "sovereign_datacenter",
     "sovereign_country",
+    "sovereign_operated_by",
     "sovereign_owner",
     "sovereign_offer",
     "sovereign_data_classification",
@@ -144,7 +151,18 @@ def host_endpoints(hostvars):
 class HostContext:
     """What the rules see of one host: its variables, its classification's rule, and what was found out."""
 
-    __slots__ = ("country", "evaluator", "facts", "hostvars", "location_id", "name", "provider", "provider_id", "rule")
+    __slots__ = (
+        "country",
+        "evaluator",
+        "facts",
+        "hostvars",
+        "location_id",
+        "name",
+        "operated_by",
+        "provider",
+        "provider_id",
+        "rule",
+    )
 
     def __init__(self, evaluator, name, hostvars):
         self.evaluator = evaluator
@@ -152,7 +170,7 @@ class HostContext:
         self.hostvars = hostvars
         self.facts = {"host": name}
         self.rule = None
-        self.provider_id = self.provider = self.location_id = self.country = None
+        self.provider_id = self.provider = self.location_id = self.country = self.operated_by = None
 
     @property
     def unknown_severity(self):
@@ -179,17 +197,33 @@ def classify(ctx):
     ]
 
 
+def _unknown_location(ctx, message, evidence, remediation):
+    source = (
+        {"source": ctx.provider.get("locations_source"), "checked": str(ctx.provider.get("checked"))}
+        if ctx.provider_id != "homelab"
+        else _source(ctx.provider)
+    )
+    return _finding("SOV-LOC-002", ctx.unknown_severity, message, evidence, source, remediation=remediation)
+
+
 def locate(ctx):
-    """SOV-PRV-001 and SOV-LOC-002: the provider and the country of the host's location are known."""
+    """SOV-PRV-001, SOV-LOC-002 and SOV-LOC-003: the provider and the country of the host's location are known.
+
+    The country comes from the catalog location (zone, region, datacenter),
+    else from sovereign_country (a homelab host's, or a country-level
+    location for any provider). Both given and different: SOV-LOC-003.
+    """
     hostvars, catalog = ctx.hostvars, ctx.evaluator.catalog
     ctx.provider_id = hostvars.get("sovereign_provider")
     ctx.provider = catalog.providers.get(ctx.provider_id) if ctx.provider_id else None
     ctx.facts["provider"] = ctx.provider_id
     ctx.location_id = next((hostvars[k] for k in LOCATION_KEYS if hostvars.get(k)), None)
     ctx.facts["location"] = ctx.location_id
-    findings = []
+    declared = hostvars.get("sovereign_country")
+    declared = str(declared).upper() if declared else None
     if ctx.provider is None:
-        findings.append(
+        ctx.facts["country"] = None
+        return [
             _finding(
                 "SOV-PRV-001",
                 ctx.unknown_severity,
@@ -198,37 +232,55 @@ def locate(ctx):
                 remediation="set sovereign_provider to a catalog provider (homelab for your own hardware), "
                 "or add the provider to data/sovereignty/providers.yml with its source",
             )
-        )
-    elif ctx.provider_id == "homelab":
-        ctx.country = hostvars.get("sovereign_country")
+        ]
+    findings = []
+    location = None
+    if ctx.provider_id == "homelab":
         ctx.facts["owner"] = hostvars.get("sovereign_owner")
-        if not ctx.country:
-            findings.append(
-                _finding(
-                    "SOV-LOC-002",
-                    ctx.unknown_severity,
-                    "operator-run host without sovereign_country",
-                    {"sovereign_provider": ctx.provider_id},
-                    _source(ctx.provider),
-                    remediation="declare the host's country in sovereign_country (ISO code such as DE)",
-                )
-            )
-    else:
+    elif ctx.location_id is not None:
         location = find_location(ctx.provider, ctx.location_id)
         if location is None:
             findings.append(
-                _finding(
-                    "SOV-LOC-002",
-                    ctx.unknown_severity,
+                _unknown_location(
+                    ctx,
                     "location %r of provider %s is not in the catalog" % (ctx.location_id, ctx.provider_id),
                     {"provider": ctx.provider_id, "location": ctx.location_id},
-                    {"source": ctx.provider.get("locations_source"), "checked": str(ctx.provider.get("checked"))},
-                    remediation="check sovereign_zone/sovereign_region; add a new location to the catalog "
-                    "with its source",
+                    "check sovereign_zone/sovereign_region; add a new location to the catalog with its source",
                 )
             )
-        else:
-            ctx.country = location["country"]
+    if location is not None:
+        ctx.country = location["country"]
+        ctx.facts["country_from"] = "location"
+        if declared and declared != ctx.country:
+            findings.append(
+                _finding(
+                    "SOV-LOC-003",
+                    "error",
+                    "location %s of %s is in %s; the host declares sovereign_country %s"
+                    % (ctx.location_id, ctx.provider_id, ctx.country, declared),
+                    {"provider": ctx.provider_id, "location": ctx.location_id, "country_of_location": ctx.country,
+                     "sovereign_country": declared},
+                    {"source": ctx.provider.get("locations_source"), "checked": str(ctx.provider.get("checked"))},
+                    remediation="correct sovereign_country or the zone/region: one of them is wrong",
+                )
+            )  # fmt: skip
+    elif declared:
+        # Country-level: what a contract or the provider's offer page says, without a zone id.
+        ctx.country = declared
+        ctx.facts["country_from"] = "sovereign_country"
+    elif ctx.location_id is None:
+        findings.append(
+            _unknown_location(
+                ctx,
+                "%s host without a location: neither a zone, region or datacenter nor sovereign_country"
+                % ctx.provider_id
+                if ctx.provider_id != "homelab"
+                else "operator-run host without sovereign_country",
+                {"sovereign_provider": ctx.provider_id},
+                "declare the host's country in sovereign_country (ISO code such as DE)"
+                + ("" if ctx.provider_id == "homelab" else ", or its zone/region"),
+            )
+        )
     ctx.facts["country"] = ctx.country
     return findings
 
@@ -272,6 +324,27 @@ def extraterritorial_exposure(ctx):
     ]  # fmt: skip
 
 
+OPERATED_BY = ("self", "third_party")
+
+
+def operator(ctx):
+    """SOV-OPR-001: who operates the host is self or third_party (homelab: self by default, else third_party)."""
+    default = "self" if ctx.provider_id == "homelab" else "third_party"
+    ctx.operated_by = ctx.hostvars.get("sovereign_operated_by") or default
+    ctx.facts["operated_by"] = ctx.operated_by
+    if ctx.operated_by in OPERATED_BY:
+        return []
+    return [
+        _finding(
+            "SOV-OPR-001",
+            "error",
+            "sovereign_operated_by is %r: neither self nor third_party" % (ctx.operated_by,),
+            {"sovereign_operated_by": ctx.operated_by},
+            remediation="set sovereign_operated_by to self (your own staff run the hardware) or third_party",
+        )
+    ]
+
+
 def _certification_state(candidates, today):
     """(valid, expired or not yet valid, undated) certifications of one scheme on `today`."""
     valid, expired, undated = [], [], []
@@ -291,6 +364,11 @@ def certifications(ctx):
     A known offer holds each certification required, valid today.
     """
     if not ctx.rule.required or ctx.provider is None:
+        return []
+    if ctx.rule.certifications_apply_to == "third_party" and ctx.operated_by == "self":
+        # Qualifications such as SecNumCloud judge a service provider; the
+        # operator's own hardware has none to hold (the policy says so).
+        ctx.facts["certifications"] = "not required: operated by self"
         return []
     catalog, today = ctx.evaluator.catalog, ctx.evaluator.today
     provider_id, offer = ctx.provider_id, ctx.hostvars.get("sovereign_offer")
@@ -397,7 +475,15 @@ def telemetry(ctx):
 
 
 # The rules applied to a classified host, in the order their findings are reported.
-HOST_RULES = (locate, allowed_country, extraterritorial_exposure, certifications, external_endpoints, telemetry)
+HOST_RULES = (
+    locate,
+    allowed_country,
+    extraterritorial_exposure,
+    operator,
+    certifications,
+    external_endpoints,
+    telemetry,
+)
 
 
 class Evaluator:

@@ -9,6 +9,9 @@ Pure Python, unit-tested without Ansible.
 from __future__ import annotations
 
 UNKNOWN_CHOICES = ("fail", "warn")
+# all: every host must hold the required certifications; third_party: hosts
+# the operator runs itself (sovereign_operated_by: self) are exempt.
+APPLY_TO_CHOICES = ("all", "third_party")
 
 
 class PolicyError(ValueError):
@@ -23,7 +26,14 @@ def unwrap_policy(data):
 
 
 class ClassificationRule:
-    __slots__ = ("allow_extraterritorial", "allowed_countries", "name", "on_unknown", "required")
+    __slots__ = (
+        "allow_extraterritorial",
+        "allowed_countries",
+        "certifications_apply_to",
+        "name",
+        "on_unknown",
+        "required",
+    )
 
     def __init__(self, name, spec, catalog):
         where = "classifications.%s" % name
@@ -33,6 +43,7 @@ class ClassificationRule:
             "allowed_countries",
             "allow_extraterritorial_exposure",
             "required_certifications",
+            "certifications_apply_to",
             "on_unknown",
             "description",
         }
@@ -54,6 +65,9 @@ class ClassificationRule:
                     % (where, scheme, ", ".join(sorted(catalog.schemes)))
                 )
         self.required = list(required)
+        self.certifications_apply_to = spec.get("certifications_apply_to", "all")
+        if self.certifications_apply_to not in APPLY_TO_CHOICES:
+            raise PolicyError("%s.certifications_apply_to must be one of %s" % (where, ", ".join(APPLY_TO_CHOICES)))
         self.on_unknown = spec.get("on_unknown", "fail")
         if self.on_unknown not in UNKNOWN_CHOICES:
             raise PolicyError("%s.on_unknown must be one of %s" % (where, ", ".join(UNKNOWN_CHOICES)))

@@ -450,3 +450,117 @@ def test_every_offer_the_inventory_plugins_set_is_known_to_the_catalog(catalog):
     """The plugins' sovereign_offer values never meet SOV-OFR-001."""
     for provider, offers in (("scaleway", _scaleway_inventory.OFFERS), ("ovhcloud", _ovhcloud_inventory.OFFERS)):
         assert set(offers.values()) <= set(catalog.offers(provider)), provider
+
+
+# --- the shipped example policies ------------------------------------------------
+
+
+def shipped_example_policies():
+    """The policies users start from: the examples of docs/sovereignty.md and the example inventories'."""
+    root = Path(__file__).resolve().parents[4]
+    text = (root / "docs" / "sovereignty.md").read_text()
+    examples = text.split("### Examples", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in examples.split("```yaml\n")[1:]]
+    policies = {"docs/sovereignty.md example %d" % (n + 1): yaml.safe_load(b) for n, b in enumerate(blocks)}
+    for inventory in ("lab", "hybrid"):
+        path = root / "inventories" / inventory / "group_vars" / "all" / "sovereignty.yml"
+        policies["inventories/%s" % inventory] = yaml.safe_load(path.read_text())["sovereign_policy"]
+    return policies
+
+
+def test_the_shipped_example_policies_are_found():
+    assert len(shipped_example_policies()) == 5
+
+
+@pytest.mark.parametrize("name", sorted(shipped_example_policies()))
+def test_shipped_example_policies_pass_a_host_with_the_collections_defaults(catalog, name):
+    """A host converged with the collection's defaults (its NTP servers among them) passes every example."""
+    policy = sov.Policy(shipped_example_policies()[name], catalog)
+    defaults = sov.host_facts({"sovereign_provider": "homelab", "sovereign_country": "FR"})
+    assert ("ntp", "ptbtime1.ptb.de") in sov.host_endpoints(defaults)
+    result = sov.evaluate(policy, catalog, {"h": defaults}, today=TODAY)["hosts"]["h"]
+    assert [f["message"] for f in result["findings"] if f["rule"].startswith("SOV-EP")] == []
+    # And the operator's own machine in France passes each example as a whole (the
+    # strict one requires SecNumCloud of third parties only).
+    assert result["verdict"] == "compliant", result["findings"]
+
+
+# --- where a host is, and who runs it (issue #17, items 2 and 3) -----------------
+
+
+def verdict_of(catalog, hostvars, policy=None):
+    result = sov.evaluate(sov.Policy(policy or POLICY, catalog), catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
+    return result["verdict"], [f["rule"] for f in result["findings"]], result["facts"]
+
+
+def test_a_cloud_host_known_only_by_its_country_is_located_at_country_level(catalog):
+    host = {"sovereign_provider": "scaleway", "sovereign_country": "fr", "sovereign_data_classification": "personal"}
+    verdict, rules, facts = verdict_of(catalog, host)
+    assert (verdict, rules) == ("compliant", [])
+    assert (facts["country"], facts["country_from"]) == ("FR", "sovereign_country")
+    verdict, rules, _facts = verdict_of(catalog, dict(host, sovereign_country="CA"))
+    assert (verdict, rules) == ("violation", ["SOV-LOC-001"])
+
+
+def test_a_cloud_host_without_zone_or_country_is_unknown(catalog):
+    verdict, rules, _facts = verdict_of(
+        catalog, {"sovereign_provider": "scaleway", "sovereign_data_classification": "personal"}
+    )
+    assert (verdict, rules) == ("violation", ["SOV-LOC-002"])
+
+
+def test_a_zone_that_contradicts_the_declared_country_is_a_finding(catalog):
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "sovereign_data_classification": "personal"}
+    assert verdict_of(catalog, dict(host, sovereign_country="FR"))[:2] == ("compliant", [])
+    verdict, rules, facts = verdict_of(catalog, dict(host, sovereign_country="DE"))
+    assert (verdict, rules) == ("violation", ["SOV-LOC-003"])
+    assert (facts["country"], facts["country_from"]) == ("FR", "location")  # the catalog's, not the claim
+
+
+def test_an_unknown_zone_with_a_declared_country_is_still_reported(catalog):
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-9", "sovereign_country": "FR"}
+    verdict, rules, facts = verdict_of(catalog, dict(host, sovereign_data_classification="personal"))
+    assert (verdict, rules, facts["country"]) == ("violation", ["SOV-LOC-002"], "FR")
+
+
+def strict_policy(apply_to):
+    data = copy.deepcopy(POLICY)
+    data["classifications"]["sensitive"]["allowed_countries"] = ["FR"]
+    if apply_to is not None:
+        data["classifications"]["sensitive"]["certifications_apply_to"] = apply_to
+    return data
+
+
+@pytest.mark.parametrize(
+    ("apply_to", "hostvars", "rules"),
+    [
+        # Today's behaviour stays the default: every host must hold the qualification.
+        (None, {"sovereign_provider": "homelab"}, ["SOV-CERT-001"]),
+        ("all", {"sovereign_provider": "homelab"}, ["SOV-CERT-001"]),
+        # Third parties only: the operator's own NUC is exempt, a cloud host is not.
+        ("third_party", {"sovereign_provider": "homelab"}, []),
+        ("third_party", {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1"}, ["SOV-CERT-001"]),
+        # Own hardware in someone else's rack: the operator says who runs it.
+        ("third_party", {"sovereign_provider": "homelab", "sovereign_operated_by": "third_party"}, ["SOV-CERT-001"]),
+        # A value that is neither is a finding, and the requirement applies (never assumed exempt).
+        (
+            "third_party",
+            {"sovereign_provider": "homelab", "sovereign_operated_by": "staff"},
+            ["SOV-OPR-001", "SOV-CERT-001"],
+        ),
+    ],
+)
+def test_certification_requirements_can_exempt_the_operators_own_hardware(catalog, apply_to, hostvars, rules):
+    host = dict(hostvars, sovereign_country="FR", sovereign_data_classification="sensitive")
+    assert verdict_of(catalog, host, strict_policy(apply_to))[1] == rules
+
+
+def test_the_operator_of_a_host_is_a_fact_of_its_verdict(catalog):
+    assert verdict_of(catalog, {"sovereign_provider": "homelab", "sovereign_country": "FR"})[2]["operated_by"] == "self"
+    scaleway = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1"}
+    assert verdict_of(catalog, scaleway)[2]["operated_by"] == "third_party"
+
+
+def test_certifications_apply_to_is_checked(catalog):
+    with pytest.raises(sov.PolicyError, match=r"classifications\.sensitive\.certifications_apply_to must be one of"):
+        sov.Policy(strict_policy("nobody"), catalog)
