@@ -72,6 +72,11 @@ PROFILES = [
      "sovereign_data_classification": "sensitive"},
     {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_artifact_mirror": "https://mirror.example.eu/x",
      "base_chrony_servers": [*NTP, {"host": "time.google.com"}]},
+    # A zone contradicting the declared country, an offer the catalog does not know, an operator that is neither.
+    {"sovereign_provider": "scaleway", "sovereign_zone": "nl-ams-1", "sovereign_country": "FR"},
+    {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "bare-metal-pod-snc",
+     "sovereign_data_classification": "sensitive"},
+    {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_operated_by": "staff"},
 ]  # fmt: skip
 
 

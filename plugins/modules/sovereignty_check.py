@@ -127,14 +127,21 @@ violation:
   type: list
   elements: str
 hosts:
-  description: Per host, its verdict, the facts evaluated and its findings.
+  description:
+    - Per host, its verdict, the facts evaluated, its findings and its C(evidence).
+    - C(evidence) lists every rule evaluated for the host, compliant hosts
+      included, each with C(rule), C(outcome) (pass, warn, fail or
+      not_applicable), the C(facts) it used (for certifications C(valid_from)
+      and C(valid_until)) and their C(sources), each a C(source) (a catalog
+      URL, the policy key, or the inventory variable the operator declared)
+      and the date C(checked).
   returned: always
   type: dict
 findings:
   description:
     - Every finding, each with C(rule), C(title), C(severity) (error or warning),
-      C(host), C(message), C(evidence), C(source) (catalog source and date)
-      and C(remediation).
+      C(host), C(message), C(evidence), C(source) (what it rests on and the
+      date checked; never empty) and C(remediation).
   returned: always
   type: list
   elements: dict

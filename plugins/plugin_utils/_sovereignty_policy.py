@@ -29,6 +29,7 @@ class ClassificationRule:
     __slots__ = (
         "allow_extraterritorial",
         "allowed_countries",
+        "allowed_sorted",
         "certifications_apply_to",
         "name",
         "on_unknown",
@@ -54,6 +55,7 @@ class ClassificationRule:
             raise PolicyError("%s.allowed_countries must be a list of country codes or groups (EU, EEA)" % where)
         self.name = name
         self.allowed_countries = None if countries is None else catalog.expand_countries(countries)
+        self.allowed_sorted = None if countries is None else sorted(self.allowed_countries)  # for the evidence
         self.allow_extraterritorial = bool(spec.get("allow_extraterritorial_exposure", True))
         required = spec.get("required_certifications") or []
         if not isinstance(required, list):
@@ -84,6 +86,7 @@ class Policy:
         if not isinstance(classes, dict) or not classes:
             raise PolicyError("classifications: at least one data classification is needed")
         self.classifications = {name: ClassificationRule(name, spec, catalog) for name, spec in classes.items()}
+        self.name = str(data["name"]) if data.get("name") else None  # named in the evidence's sources
         self.default = data.get("default_classification")
         if self.default is not None and self.default not in self.classifications:
             raise PolicyError("default_classification: %s is not one of the classifications" % self.default)

@@ -10,6 +10,23 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 
+def evidence_rows(result):
+    """(rule, outcome, facts, sources) of a host's evidence, as text."""
+    return [
+        (
+            record["rule"],
+            record["outcome"],
+            json.dumps(record["facts"], sort_keys=True, default=str),
+            "; ".join("%s (checked %s)" % (src.get("source"), src.get("checked")) for src in record["sources"]),
+        )
+        for record in result.get("evidence") or []
+    ]
+
+
+def _md_cell(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def report_json(report):
     return json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
 
@@ -35,19 +52,21 @@ def report_markdown(report):
             )
         )
     for name, result in sorted(report["hosts"].items()):
-        if not result["findings"]:
-            continue
-        lines += ["", "## %s" % name, ""]
+        lines += ["", "## %s: %s" % (name, result["verdict"]), ""]
         for finding in result["findings"]:
-            source = finding.get("source") or {}
             lines.append(
                 "- **%s** %s (%s): %s" % (finding["rule"], finding["title"], finding["severity"], finding["message"])
             )
             lines.append("  - evidence: `%s`" % json.dumps(finding["evidence"], sort_keys=True, default=str))
-            if source:
-                lines.append("  - source: `%s`" % json.dumps(source, sort_keys=True, default=str))
+            lines.append("  - source: `%s`" % json.dumps(finding["source"], sort_keys=True, default=str))
             if finding["remediation"]:
                 lines.append("  - remediation: %s" % finding["remediation"])
+        if result.get("evidence"):
+            lines += ([""] if result["findings"] else []) + [
+                "| rule | outcome | facts | sources |",
+                "|---|---|---|---|",
+            ]
+            lines += ["| %s |" % " | ".join(_md_cell(cell) for cell in row) for row in evidence_rows(result)]
     return "\n".join(lines) + "\n"
 
 
@@ -66,10 +85,11 @@ def report_junit(report):
                 quoteattr("; ".join("%s %s" % (f["rule"], f["message"]) for f in errors)),
                 xml_escape(text),
             )
-        if warnings:
-            body += "<system-out>%s</system-out>" % xml_escape(
-                "\n".join("%s: %s" % (f["rule"], f["message"]) for f in warnings)
-            )
+        # Every host's evidence, compliant ones too: the auditor's reading of the verdict.
+        out = ["%s: %s" % (f["rule"], f["message"]) for f in warnings]
+        out += ["%s %s: %s; sources: %s" % row for row in evidence_rows(result)]
+        if out:
+            body += "<system-out>%s</system-out>" % xml_escape("\n".join(out))
         cases.append('<testcase classname="sovereignty" name=%s>%s</testcase>' % (quoteattr(name), body))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

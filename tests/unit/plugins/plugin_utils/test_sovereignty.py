@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -564,3 +565,126 @@ def test_the_operator_of_a_host_is_a_fact_of_its_verdict(catalog):
 def test_certifications_apply_to_is_checked(catalog):
     with pytest.raises(sov.PolicyError, match=r"classifications\.sensitive\.certifications_apply_to must be one of"):
         sov.Policy(strict_policy("nobody"), catalog)
+
+
+# --- evidence for every verdict (issue #17, item 1) -------------------------------
+
+OUTCOMES = {"pass", "warn", "fail", "not_applicable"}
+
+
+def assert_sourced(source):
+    """A source names where a fact comes from and when it was checked (nested for laws)."""
+    if "source" not in source:  # SOV-JUR-001: {"provider": source, "laws": {law: source}}
+        assert source, source
+        for value in source.values():
+            assert_sourced(value)
+        return
+    assert source["source"], source
+    assert source.get("checked") not in (None, "", "None"), source
+
+
+@pytest.mark.parametrize(("hostvars", "verdict", "rules"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_every_verdict_carries_sourced_evidence(catalog, hostvars, verdict, rules):
+    policy = sov.Policy(copy.deepcopy(POLICY), catalog)
+    result = sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
+    evidence = result["evidence"]
+    assert evidence and evidence[0]["rule"] == "SOV-CLS-001"
+    for record in evidence:
+        assert record["rule"] in sov.RULES and record["outcome"] in OUTCOMES, record
+        assert record["sources"], record
+        for source in record["sources"]:
+            assert_sourced(source)
+    # Each finding's rule is among the rules evaluated, with the finding's outcome.
+    outcomes = {r["rule"]: r["outcome"] for r in evidence}
+    for finding in result["findings"]:
+        assert_sourced(finding["source"])
+        assert outcomes[finding["rule"]] == ("fail" if finding["severity"] == "error" else "warn"), finding
+
+
+def test_a_compliant_verdict_says_what_made_it_compliant(catalog):
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-2", "sovereign_data_classification": "personal"}
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == "compliant" and result["findings"] == []
+    by_rule = {r["rule"]: r for r in result["evidence"]}
+    assert {rule: r["outcome"] for rule, r in by_rule.items()} == {
+        "SOV-CLS-001": "pass",
+        "SOV-PRV-001": "pass",
+        "SOV-LOC-002": "pass",
+        "SOV-LOC-001": "pass",
+        "SOV-JUR-001": "pass",
+        "SOV-OPR-001": "pass",
+        "SOV-EP-001": "pass",
+        "SOV-TEL-001": "pass",
+    }
+    scaleway = catalog.providers["scaleway"]
+    # The location rule cites where the catalog's locations come from, not the provider's legal page.
+    location = by_rule["SOV-LOC-001"]
+    assert location["facts"] == {"country": "FR", "allowed": sorted(catalog.expand_countries(["EU"]))}
+    assert {"source": scaleway["locations_source"], "checked": str(scaleway["checked"])} in location["sources"]
+    assert {"source": "inventory: sovereign_zone of host h", "checked": str(TODAY)} in location["sources"]
+    assert by_rule["SOV-JUR-001"]["facts"]["laws"] == []
+    assert by_rule["SOV-CLS-001"]["sources"][0]["source"] == "inventory: sovereign_data_classification of host h"
+
+
+def test_a_location_finding_cites_the_location_source(catalog):
+    host = {"sovereign_provider": "ovhcloud", "sovereign_region": "BHS5", "sovereign_data_classification": "personal"}
+    (finding,) = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"h": host}, today=TODAY)["hosts"][
+        "h"
+    ]["findings"]
+    assert finding["rule"] == "SOV-LOC-001"
+    assert finding["source"]["source"] == catalog.providers["ovhcloud"]["locations_source"]
+
+
+def test_a_declared_country_is_cited_as_the_operators_declaration(catalog):
+    host = {"sovereign_provider": "homelab", "sovereign_country": "DE"}
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"nuc1": host}, today=TODAY)
+    location = next(r for r in result["hosts"]["nuc1"]["evidence"] if r["rule"] == "SOV-LOC-002")
+    assert location["facts"]["country_from"] == "sovereign_country"
+    assert location["sources"] == [{"source": "inventory: sovereign_country of host nuc1", "checked": str(TODAY)}]
+
+
+def test_certification_evidence_carries_its_validity(catalog):
+    dated = dated_catalog("2025-01-01", "2028-01-01")
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "sovereign_offer": "qualified-test",
+            "sovereign_data_classification": "sensitive"}  # fmt: skip
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), dated), dated, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == "compliant"
+    (cert,) = [r for r in result["evidence"] if r["rule"].startswith("SOV-CERT")]
+    assert cert["outcome"] == "pass"
+    assert cert["facts"] == {"scheme": "secnumcloud", "offer": "qualified-test", "certification": "test-snc",
+                             "valid_from": "2025-01-01", "valid_until": "2028-01-01", "state": "valid"}  # fmt: skip
+    assert cert["sources"][0] == {"source": "test", "checked": "2026-11-29"}
+
+
+def test_endpoint_evidence_says_what_let_each_endpoint_in(catalog):
+    host = sov.host_facts({"sovereign_provider": "homelab", "sovereign_country": "FR",
+                           "sovereign_dns_resolvers": ["192.168.1.1"]})  # fmt: skip
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    endpoints = next(r for r in result["evidence"] if r["rule"] == "SOV-EP-001")
+    allowed = {e["host"]: e["allowed_by"] for e in endpoints["facts"]["endpoints"]}
+    assert allowed["192.168.1.1"] == "allow_private_addresses"
+    assert allowed["ptbtime1.ptb.de"] == "endpoints.allow: ptbtime*.ptb.de"
+    assert allowed["nts.netnod.se"] is None  # not in this test policy: the finding below
+    # The default time servers are cited from their data file's entries.
+    assert any(s["source"].startswith("https://www.ptb.de/") for s in endpoints["sources"])
+    (finding,) = [f for f in result["findings"] if f["evidence"]["host"] == "nts.netnod.se"]
+    assert "netnod" in finding["source"]["source"]
+
+
+def test_no_finding_without_a_source():
+    with pytest.raises(ValueError, match="SOV-EP-001 without a source"):
+        evaluation._finding("SOV-EP-001", "error", "m", {}, None)
+
+
+def test_reports_show_the_evidence_of_compliant_hosts(catalog):
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-2"}
+    report = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"web1": host}, today=TODAY)
+    locations = catalog.providers["scaleway"]["locations_source"]
+    assert report["verdict"] == "compliant"
+    assert json.loads(sov.report_json(report))["hosts"]["web1"]["evidence"][0]["rule"] == "SOV-CLS-001"
+    markdown = sov.report_markdown(report)
+    assert "## web1: compliant" in markdown
+    assert re.search(r"^\| SOV-LOC-001 \| pass \| .*%s" % re.escape(locations), markdown, re.M), markdown
+    suite = ET.fromstring(sov.report_junit(report))  # noqa: S314 - our own output
+    out = suite.find("testcase").find("system-out").text
+    assert "SOV-LOC-001 pass" in out and locations in out
