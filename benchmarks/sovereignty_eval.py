@@ -30,6 +30,7 @@ TARGET_SECONDS = 1.0
 
 POLICY = {
     "default_classification": "internal",
+    "max_catalog_age_days": 365,
     "classifications": {
         "public": {},
         "internal": {"allowed_countries": ["EEA", "CH"], "on_unknown": "warn"},
@@ -81,12 +82,12 @@ PROFILES = [
 
 
 def main():
-    # The shipped catalog plus one expired qualification, so SOV-CERT-002 fires.
+    # The shipped catalog plus one expired qualification, long unchecked, so SOV-CERT-002 and SOV-CAT-001 fire.
     data = sov.DEFAULT_CATALOG_DIR
     certifications = yaml.safe_load(Path(data, "certifications.yml").read_text())
     certifications["certifications"].append(
         {"id": "bench-expired", "provider": "scaleway", "scheme": "secnumcloud", "offers": ["expired-offer"],
-         "valid_from": "2020-01-01", "valid_until": "2023-01-01", "source": "benchmark", "checked": "2026-11-29"}
+         "valid_from": "2020-01-01", "valid_until": "2023-01-01", "source": "benchmark", "checked": "2024-01-01"}
     )  # fmt: skip
     catalog = sov.Catalog(
         yaml.safe_load(Path(data, "providers.yml").read_text()),

@@ -32,6 +32,18 @@ def _date(value, where):
         raise CatalogError("%s: %r is not an ISO date (YYYY-MM-DD)" % (where, value)) from exc
 
 
+def add_months(day, months):
+    """The same day `months` later (the last day of the month when that month is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # unreachable: every month has a 28th
+
+
 class Catalog:
     """Providers, their locations and laws, certifications and country groups."""
 
@@ -39,6 +51,10 @@ class Catalog:
         self.providers = providers.get("providers") or {}
         self.laws = providers.get("laws") or {}
         self.schemes = certifications.get("schemes") or {}
+        for name, scheme in self.schemes.items():
+            months = scheme.get("validity_months")
+            if months is not None and not (isinstance(months, int) and months > 0):
+                raise CatalogError("schemes.%s.validity_months: %r is not a number of months" % (name, months))
         self.groups = {}
         for name, group in (countries.get("groups") or {}).items():
             members = group.get("members") or []
@@ -68,6 +84,13 @@ class Catalog:
             record = dict(cert)
             record["valid_from"] = _date(cert.get("valid_from"), where + ".valid_from")
             record["valid_until"] = _date(cert.get("valid_until"), where + ".valid_until")
+            # A qualification dated by its start only runs for its scheme's period
+            # (SecNumCloud: three years), recorded with that source.
+            months = self.schemes[cert["scheme"]].get("validity_months")
+            record["valid_until_from"] = "entry" if record["valid_until"] else None
+            if record["valid_until"] is None and record["valid_from"] is not None and months:
+                record["valid_until"] = add_months(record["valid_from"], months)
+                record["valid_until_from"] = "schemes.%s.validity_months" % cert["scheme"]
             for offer in cert["offers"]:
                 self._certs.setdefault((cert["provider"], offer), []).append(record)
 

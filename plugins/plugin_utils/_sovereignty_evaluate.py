@@ -56,6 +56,7 @@ RULES = {
     "SOV-CERT-002": "certification expired or not yet valid",
     "SOV-CERT-003": "certification validity dates not recorded in the catalog",
     "SOV-OFR-001": "offer unknown to the catalog",
+    "SOV-CAT-001": "catalog fact older than the policy allows",
     "SOV-EP-001": "external endpoint outside the trust perimeter",
     "SOV-TEL-001": "service telemetry enabled",
 }
@@ -486,6 +487,7 @@ def _certification_facts(scheme, offer, cert, state):
         "certification": cert["id"] if cert else None,
         "valid_from": str(cert["valid_from"]) if cert and cert["valid_from"] else None,
         "valid_until": str(cert["valid_until"]) if cert and cert["valid_until"] else None,
+        "valid_until_from": cert["valid_until_from"] if cert else None,
         "state": state,
     }
 
@@ -551,13 +553,14 @@ def certifications(ctx):
                 "SOV-CERT-003",
                 _certification_facts(scheme, offer, cert, "undated"),
                 [_source(cert), required_key],
-                "warn",
+                "fail" if ctx.unknown_severity == "error" else "warn",
             )
+            # Whether it is valid today is unknown: the policy's on_unknown decides.
             findings.append(
                 _finding(
                     "SOV-CERT-003",
-                    "warning",
-                    "%s of %s/%s counted, but its validity dates are not recorded in the catalog"
+                    ctx.unknown_severity,
+                    "%s of %s/%s has no validity dates in the catalog: valid today is unknown"
                     % (scheme, provider_id, offer),
                     {"certification": cert["id"], "valid_from": str(cert["valid_from"]), "valid_until": None},
                     _source(cert),
@@ -674,6 +677,54 @@ def telemetry(ctx):
     ]
 
 
+@functools.lru_cache(maxsize=256)
+def _checked_date(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def catalog_age(ctx):
+    """SOV-CAT-001: every catalog fact the verdict used was checked within the policy's max_catalog_age_days."""
+    limit = ctx.evaluator.policy.max_catalog_age_days
+    if limit is None:
+        return []
+    today, findings, oldest = ctx.evaluator.today, [], None
+    seen = set()
+    for record in ctx.evidence:
+        for source in record["sources"]:
+            if "source" not in source or id(source) in seen:
+                continue  # SOV-JUR-001's finding nests its sources; the record lists them flat
+            seen.add(id(source))
+            checked = _checked_date(source.get("checked"))
+            if checked is None:
+                continue
+            oldest = checked if oldest is None or checked < oldest else oldest
+            age = (today - checked).days
+            if age > limit:
+                findings.append(
+                    _finding(
+                        "SOV-CAT-001",
+                        "error",
+                        "%s was checked %s, %d days ago: more than max_catalog_age_days (%d)"
+                        % (source["source"], checked, age, limit),
+                        {"source": source["source"], "checked": str(checked), "age_days": age,
+                         "max_catalog_age_days": limit, "used_by": record["rule"]},
+                        source,
+                        remediation="check the fact against its source and update its entry and date "
+                        "(docs/sovereignty.md, Keeping the catalog current)",
+                    )
+                )  # fmt: skip
+    _record(
+        ctx,
+        "SOV-CAT-001",
+        {"max_catalog_age_days": limit, "oldest_checked": str(oldest) if oldest else None},
+        [_policy_source(ctx, "max_catalog_age_days")],
+    )
+    return findings
+
+
 # The rules applied to a classified host, in the order their findings are reported.
 HOST_RULES = (
     locate,
@@ -683,6 +734,7 @@ HOST_RULES = (
     certifications,
     external_endpoints,
     telemetry,
+    catalog_age,
 )
 
 

@@ -79,7 +79,14 @@ class Policy:
     def __init__(self, data, catalog):
         if not isinstance(data, dict):
             raise PolicyError("the policy must be a mapping")
-        unknown_keys = set(data) - {"classifications", "default_classification", "endpoints", "telemetry", "name"}
+        unknown_keys = set(data) - {
+            "classifications",
+            "default_classification",
+            "endpoints",
+            "telemetry",
+            "name",
+            "max_catalog_age_days",
+        }
         if unknown_keys:
             raise PolicyError("unknown top-level keys: %s" % ", ".join(sorted(unknown_keys)))
         classes = data.get("classifications")
@@ -87,6 +94,11 @@ class Policy:
             raise PolicyError("classifications: at least one data classification is needed")
         self.classifications = {name: ClassificationRule(name, spec, catalog) for name, spec in classes.items()}
         self.name = str(data["name"]) if data.get("name") else None  # named in the evidence's sources
+        # Catalog facts checked longer ago than this are findings (None: not judged).
+        self.max_catalog_age_days = data.get("max_catalog_age_days")
+        age = self.max_catalog_age_days
+        if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 1):
+            raise PolicyError("max_catalog_age_days must be a whole number of days (1 or more), got %r" % (age,))
         self.default = data.get("default_classification")
         if self.default is not None and self.default not in self.classifications:
             raise PolicyError("default_classification: %s is not one of the classifications" % self.default)

@@ -14,6 +14,7 @@ import yaml
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _ovhcloud_inventory, _scaleway_inventory
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty_catalog as catalog_module
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty_evaluate as evaluation
 
 DATA = Path(__file__).resolve().parents[4] / "data" / "sovereignty"
@@ -63,17 +64,20 @@ POLICY = {
 NTP_EU = [{"host": "ptbtime1.ptb.de"}, {"host": "sth1.ntp.se"}]
 
 # (id, host variables, verdict, rules reported)
+# Undated qualifications (OVHcloud's, HDS) are unknown on the evaluation date:
+# the classification's on_unknown (fail by default) decides (issue #17, item 4).
+# S3NS's has a start date, and SecNumCloud's three years give its end.
 CASES = [
     ("ovh-public-cloud-gra-sensitive-no-snc",
      {"sovereign_provider": "ovhcloud", "sovereign_region": "GRA11", "sovereign_offer": "public-cloud",
       "sovereign_data_classification": "sensitive"}, "violation", {"SOV-CERT-001"}),
     ("ovh-bare-metal-pod-snc-france-sensitive",
      {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "bare-metal-pod-secnumcloud",
-      "sovereign_data_classification": "sensitive"}, "compliant", {"SOV-CERT-003"}),
+      "sovereign_data_classification": "sensitive"}, "violation", {"SOV-CERT-003"}),
     ("ovh-hosted-private-cloud-snc-sensitive",
      {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "sbg",
       "sovereign_offer": "hosted-private-cloud-secnumcloud", "sovereign_data_classification": "sensitive"},
-     "compliant", {"SOV-CERT-003"}),
+     "violation", {"SOV-CERT-003"}),
     ("scaleway-fr-par-internal",
      {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-2", "sovereign_data_classification": "internal"},
      "compliant", set()),
@@ -99,7 +103,7 @@ CASES = [
      "violation", {"SOV-JUR-001"}),
     ("s3ns-premi3ns-sensitive",
      {"sovereign_provider": "s3ns", "sovereign_region": "u-france-east1", "sovereign_offer": "premi3ns",
-      "sovereign_data_classification": "sensitive"}, "compliant", {"SOV-CERT-003"}),
+      "sovereign_data_classification": "sensitive"}, "compliant", set()),
     ("ovh-bhs-canada-personal",
      {"sovereign_provider": "ovhcloud", "sovereign_region": "BHS5", "sovereign_data_classification": "personal"},
      "violation", {"SOV-LOC-001"}),
@@ -150,7 +154,7 @@ CASES = [
      "violation", {"SOV-LOC-001"}),
     ("health-on-ovh-dedicated-hds",
      {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "gra", "sovereign_offer": "dedicated-server",
-      "sovereign_data_classification": "health"}, "compliant", {"SOV-CERT-003"}),
+      "sovereign_data_classification": "health"}, "violation", {"SOV-CERT-003"}),
     ("health-on-scaleway-in-nl-outside-fr",
      {"sovereign_provider": "scaleway", "sovereign_zone": "nl-ams-1", "sovereign_offer": "instances",
       "sovereign_data_classification": "health"}, "violation", {"SOV-LOC-001", "SOV-CERT-003"}),
@@ -231,6 +235,11 @@ SENSITIVE_ON_TEST_OFFER = {
         ("2022-01-01", "2025-01-01", "violation", {"SOV-CERT-002"}),  # expired: does not count
         ("2027-01-01", "2030-01-01", "violation", {"SOV-CERT-002"}),  # not valid yet
         ("2023-11-29", "2026-11-29", "compliant", set()),  # last valid day
+        # A start date only: the scheme's period (SecNumCloud: 36 months) gives the end.
+        ("2024-01-01", None, "compliant", set()),
+        ("2023-11-28", None, "violation", {"SOV-CERT-002"}),  # ended 2026-11-28
+        # No dates: unknown today; sensitive has on_unknown: fail.
+        (None, None, "violation", {"SOV-CERT-003"}),
     ],
 )
 def test_certification_validity(valid_from, valid_until, verdict, rules):
@@ -652,7 +661,8 @@ def test_certification_evidence_carries_its_validity(catalog):
     (cert,) = [r for r in result["evidence"] if r["rule"].startswith("SOV-CERT")]
     assert cert["outcome"] == "pass"
     assert cert["facts"] == {"scheme": "secnumcloud", "offer": "qualified-test", "certification": "test-snc",
-                             "valid_from": "2025-01-01", "valid_until": "2028-01-01", "state": "valid"}  # fmt: skip
+                             "valid_from": "2025-01-01", "valid_until": "2028-01-01", "valid_until_from": "entry",
+                             "state": "valid"}  # fmt: skip
     assert cert["sources"][0] == {"source": "test", "checked": "2026-11-29"}
 
 
@@ -688,3 +698,72 @@ def test_reports_show_the_evidence_of_compliant_hosts(catalog):
     suite = ET.fromstring(sov.report_junit(report))  # noqa: S314 - our own output
     out = suite.find("testcase").find("system-out").text
     assert "SOV-LOC-001 pass" in out and locations in out
+
+
+# --- validity and the catalog's age (issue #17, item 4) -------------------------
+
+
+def test_a_start_date_and_the_schemes_period_give_the_end(catalog):
+    cat = dated_catalog("2025-01-01", None)
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), cat), cat, {"h": SENSITIVE_ON_TEST_OFFER}, today=TODAY)
+    (cert,) = [r for r in result["hosts"]["h"]["evidence"] if r["rule"].startswith("SOV-CERT")]
+    assert (cert["outcome"], cert["facts"]["valid_until"], cert["facts"]["valid_until_from"]) == (
+        "pass",
+        "2028-01-01",
+        "schemes.secnumcloud.validity_months",
+    )
+
+
+def test_an_undated_qualification_follows_on_unknown(catalog):
+    cat = dated_catalog(None, None)
+    data = copy.deepcopy(POLICY)
+    data["classifications"]["sensitive"]["on_unknown"] = "warn"
+    result = sov.evaluate(sov.Policy(data, cat), cat, {"h": SENSITIVE_ON_TEST_OFFER}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == "compliant"
+    assert [(f["rule"], f["severity"]) for f in result["findings"]] == [("SOV-CERT-003", "warning")]
+    assert "valid today is unknown" in result["findings"][0]["message"]
+
+
+def test_stale_catalog_facts_are_findings_when_the_policy_says_how_old_is_too_old(catalog):
+    data = copy.deepcopy(POLICY)
+    data["max_catalog_age_days"] = 90
+    policy = sov.Policy(data, catalog)
+    host = {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-2", "sovereign_data_classification": "personal"}
+    fresh = sov.evaluate(policy, catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert fresh["verdict"] == "compliant"
+    age = next(r for r in fresh["evidence"] if r["rule"] == "SOV-CAT-001")
+    assert (age["outcome"], age["facts"]["max_catalog_age_days"]) == ("pass", 90)
+    later = sov.evaluate(policy, catalog, {"h": host}, today=datetime.date(2027, 6, 1))["hosts"]["h"]
+    assert later["verdict"] == "violation"
+    stale = {f["evidence"]["source"] for f in later["findings"] if f["rule"] == "SOV-CAT-001"}
+    scaleway = catalog.providers["scaleway"]
+    assert {scaleway["source"], scaleway["locations_source"]} <= stale
+    assert {f["rule"] for f in later["findings"]} == {"SOV-CAT-001"}
+    # Without the setting, age is not judged.
+    unjudged = sov.evaluate(
+        sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"h": host}, today=datetime.date(2027, 6, 1)
+    )
+    assert unjudged["hosts"]["h"]["verdict"] == "compliant"
+
+
+@pytest.mark.parametrize("value", [0, -3, "30", True, 1.5])
+def test_max_catalog_age_days_is_checked(catalog, value):
+    data = copy.deepcopy(POLICY)
+    data["max_catalog_age_days"] = value
+    with pytest.raises(sov.PolicyError, match="max_catalog_age_days must be a whole number of days"):
+        sov.Policy(data, catalog)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [("2025-01-31", 1, "2025-02-28"), ("2024-02-29", 12, "2025-02-28"), ("2023-11-29", 36, "2026-11-29")],
+)
+def test_add_months(day, months, expected):
+    assert str(catalog_module.add_months(datetime.date.fromisoformat(day), months)) == expected
+
+
+def test_a_schemes_validity_period_is_checked():
+    certs = load("certifications.yml")
+    certs["schemes"]["secnumcloud"]["validity_months"] = "three years"
+    with pytest.raises(sov.CatalogError, match=r"schemes\.secnumcloud\.validity_months"):
+        sov.Catalog(load("providers.yml"), certs, load("countries.yml"))
