@@ -78,6 +78,9 @@ PROFILES = [
     {"sovereign_provider": "ovhcloud", "sovereign_datacenter": "rbx", "sovereign_offer": "bare-metal-pod-snc",
      "sovereign_data_classification": "sensitive"},
     {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_operated_by": "staff"},
+    # Loki's bucket in OVHcloud's Canadian region for EU-only data.
+    {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_data_classification": "personal",
+     "loki_storage": "s3", "loki_s3": {"endpoint": "https://s3.bhs.io.cloud.ovh.net", "bucket": "logs"}},
 ]  # fmt: skip
 
 

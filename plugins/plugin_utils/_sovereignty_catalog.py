@@ -44,6 +44,23 @@ def add_months(day, months):
     raise ValueError(day)  # unreachable: every month has a 28th
 
 
+def _endpoint_regex(pid, index, endpoint):
+    """A provider endpoint's pattern (`s3.{region}.scw.cloud`) as a regular expression capturing the region."""
+    where = "providers.%s.endpoints[%d]" % (pid, index)
+    for key in ("pattern", "regions", "source", "checked"):
+        if key not in endpoint:
+            raise CatalogError("%s lacks %s" % (where, key))
+    pattern = str(endpoint["pattern"]).lower()
+    if pattern.count("{region}") != 1:
+        raise CatalogError("%s.pattern: %s must hold {region} once" % (where, pattern))
+    bad = [c for c in endpoint["regions"].values() if not (isinstance(c, str) and len(c) == 2 and c.isupper())]
+    if bad:
+        raise CatalogError("%s.regions: %r are not ISO 3166-1 alpha-2 codes" % (where, bad))
+    before, after = (re.escape(part) for part in pattern.split("{region}"))
+    # A bucket's virtual host (my-bucket.s3.gra.io.cloud.ovh.net) is under the endpoint.
+    return re.compile(r"^(?:[^/]+\.)?%s([a-z0-9-]+)%s$" % (before, after))
+
+
 class Catalog:
     """Providers, their locations and laws, certifications and country groups."""
 
@@ -63,10 +80,14 @@ class Catalog:
                 # A bare NO (Norway) in YAML 1.1 is read as false: quote it.
                 raise CatalogError("groups.%s: %r are not ISO 3166-1 alpha-2 codes (quote NO)" % (name, bad))
             self.groups[name] = set(members)
+        # (compiled pattern, provider id, endpoint entry), tried in order.
+        self.endpoint_patterns = []
         for pid, entry in self.providers.items():
             for key in ("name", "controlled_from", "extraterritorial_laws", "source", "checked", "locations"):
                 if key not in entry:
                     raise CatalogError("providers.%s lacks %s" % (pid, key))
+            for index, endpoint in enumerate(entry.get("endpoints") or []):
+                self.endpoint_patterns.append((_endpoint_regex(pid, index, endpoint), pid, endpoint))
             for law in entry["extraterritorial_laws"]:
                 if law not in self.laws:
                     raise CatalogError("providers.%s names unknown law %s" % (pid, law))
@@ -101,6 +122,21 @@ class Catalog:
             text = str(name).upper()
             result |= self.groups.get(text, {text})
         return result
+
+    def endpoint_location(self, host):
+        """(provider id, region, country or None, the endpoint entry) of a provider endpoint name, or None."""
+        cache = self.__dict__.setdefault("_endpoint_cache", {})  # the same few names on every host
+        if host in cache:
+            return cache[host]
+        name, found = host.lower().rstrip("."), None
+        for regex, pid, endpoint in self.endpoint_patterns:
+            match = regex.match(name)
+            if match:
+                region = match.group(1)
+                found = (pid, region, endpoint["regions"].get(region), endpoint)
+                break
+        cache[host] = found
+        return found
 
     def certifications(self, provider, offer):
         return self._certs.get((provider, offer), [])

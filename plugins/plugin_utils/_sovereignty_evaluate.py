@@ -58,6 +58,7 @@ RULES = {
     "SOV-OFR-001": "offer unknown to the catalog",
     "SOV-CAT-001": "catalog fact older than the policy allows",
     "SOV-EP-001": "external endpoint outside the trust perimeter",
+    "SOV-EP-002": "external endpoint located outside the countries allowed for the data",
     "SOV-TEL-001": "service telemetry enabled",
 }
 
@@ -657,6 +658,55 @@ def external_endpoints(ctx):
     return findings
 
 
+def endpoint_locations(ctx):
+    """SOV-EP-002: a provider endpoint the host uses is in a country the classification allows.
+
+    The endpoint's own location (the catalog's endpoint patterns: a name to a
+    region and its country), whatever let it into the perimeter: a provider
+    allowed for object storage still has buckets in Canada.
+    """
+    catalog, rule = ctx.evaluator.catalog, ctx.rule
+    located, sources, findings = [], [], []
+    for kind, host, variable, _entry in host_endpoints_with_origin(ctx.hostvars):
+        where = catalog.endpoint_location(host)
+        if where is None:
+            continue
+        provider_id, region, country, endpoint = where
+        source = _source(endpoint)
+        if source not in sources:
+            sources.append(source)
+        located.append({"host": host, "kind": kind, "provider": provider_id, "region": region, "country": country})
+        if country is None:
+            findings.append(
+                _finding(
+                    "SOV-EP-002",
+                    ctx.unknown_severity,
+                    "%s endpoint %s: region %s of %s is not in the catalog" % (kind, host, region, provider_id),
+                    {"host": host, "provider": provider_id, "region": region, "from": variable},
+                    source,
+                    remediation="add the region to the provider's endpoints in data/sovereignty/providers.yml "
+                    "with its source, or use a known region",
+                )
+            )
+        elif rule.allowed_countries is not None and country not in rule.allowed_countries:
+            findings.append(
+                _finding(
+                    "SOV-EP-002",
+                    "error",
+                    "%s data goes to %s endpoint %s, in %s, outside the allowed countries"
+                    % (rule.name, kind, host, country),
+                    {"host": host, "provider": provider_id, "region": region, "country": country, "from": variable,
+                     "allowed": rule.allowed_sorted},
+                    source,
+                    remediation="use the provider's endpoint in an allowed region",
+                )
+            )  # fmt: skip
+    if located:
+        sources.append(_policy_source(ctx, "classifications.%s.allowed_countries" % rule.name))
+        _record(ctx, "SOV-EP-002", {"endpoints": located, "allowed": rule.allowed_sorted or "anywhere"}, sources)
+    return findings
+
+
 def telemetry(ctx):
     """SOV-TEL-001: no service reports usage data to its vendor unless the policy allows it."""
     policy = ctx.evaluator.policy
@@ -733,6 +783,7 @@ HOST_RULES = (
     operator,
     certifications,
     external_endpoints,
+    endpoint_locations,
     telemetry,
     catalog_age,
 )

@@ -767,3 +767,68 @@ def test_a_schemes_validity_period_is_checked():
     certs["schemes"]["secnumcloud"]["validity_months"] = "three years"
     with pytest.raises(sov.CatalogError, match=r"schemes\.secnumcloud\.validity_months"):
         sov.Catalog(load("providers.yml"), certs, load("countries.yml"))
+
+
+# --- endpoints judged by their own location (issue #17, item 6) ------------------
+
+
+def with_ovhcloud_storage_allowed():
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "ovhcloud", "kinds": ["object_storage"]})
+    return data
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "classification", "rules"),
+    [
+        ("s3.gra.io.cloud.ovh.net", "personal", []),
+        ("my-logs.s3.waw.io.cloud.ovh.net", "personal", []),  # a bucket's virtual host
+        # The provider is allowed, but this region is in Canada: personal data must stay in the EU.
+        ("s3.bhs.io.cloud.ovh.net", "personal", ["SOV-EP-002"]),
+        ("s3.uk.perf.cloud.ovh.net", "personal", ["SOV-EP-002"]),
+        ("s3.bhs.io.cloud.ovh.net", "public", []),  # no country restriction
+        # A region the catalog does not know: unknown, and personal's on_unknown is fail.
+        ("s3.mars-north.io.cloud.ovh.net", "personal", ["SOV-EP-002"]),
+    ],
+)
+def test_an_allowed_providers_endpoint_is_judged_by_its_location(catalog, endpoint, classification, rules):
+    host = {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_data_classification": classification,
+            "loki_storage": "s3", "loki_s3": {"endpoint": "https://" + endpoint, "bucket": "logs"}}  # fmt: skip
+    found = verdict_of(catalog, host, with_ovhcloud_storage_allowed())[1]
+    assert found == rules
+
+
+def test_endpoint_location_evidence_names_region_country_and_source(catalog):
+    host = {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_data_classification": "personal",
+            "sovereign_external_endpoints": [{"kind": "object_storage", "host": "s3.nl-ams.scw.cloud"}]}  # fmt: skip
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "scaleway", "kinds": ["object_storage"]})
+    result = sov.evaluate(sov.Policy(data, catalog), catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] == "compliant"
+    (record,) = [r for r in result["evidence"] if r["rule"] == "SOV-EP-002"]
+    assert record["facts"]["endpoints"] == [
+        {"host": "s3.nl-ams.scw.cloud", "kind": "object_storage", "provider": "scaleway", "region": "nl-ams",
+         "country": "NL"}
+    ]  # fmt: skip
+    assert record["sources"][0]["source"].startswith("https://www.scaleway.com/en/docs/object-storage/")
+    # The same endpoint for data that must stay in France.
+    data["classifications"]["personal"]["allowed_countries"] = ["FR"]
+    result = sov.evaluate(sov.Policy(data, catalog), catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert [f["rule"] for f in result["findings"]] == ["SOV-EP-002"]
+    assert "in NL, outside the allowed countries" in result["findings"][0]["message"]
+
+
+def test_endpoint_location_is_judged_without_an_endpoints_section(catalog):
+    """Where data goes is a matter of the classification, not of the perimeter's allow-list."""
+    data = copy.deepcopy(POLICY)
+    del data["endpoints"]
+    host = {"sovereign_provider": "homelab", "sovereign_country": "FR", "sovereign_data_classification": "personal",
+            "loki_storage": "s3", "loki_s3": {"endpoint": "s3.ca-east-tor.io.cloud.ovh.net"}}  # fmt: skip
+    assert verdict_of(catalog, host, data)[1] == ["SOV-EP-002"]
+
+
+def test_endpoint_patterns_are_checked():
+    providers = load("providers.yml")
+    providers["providers"]["scaleway"]["endpoints"][0]["pattern"] = "s3.scw.cloud"
+    with pytest.raises(sov.CatalogError, match=r"providers\.scaleway\.endpoints\[0\]\.pattern: .* must hold"):
+        sov.Catalog(providers, load("certifications.yml"), load("countries.yml"))
