@@ -832,3 +832,34 @@ def test_endpoint_patterns_are_checked():
     providers["providers"]["scaleway"]["endpoints"][0]["pattern"] = "s3.scw.cloud"
     with pytest.raises(sov.CatalogError, match=r"providers\.scaleway\.endpoints\[0\]\.pattern: .* must hold"):
         sov.Catalog(providers, load("certifications.yml"), load("countries.yml"))
+
+
+# --- the non-EU-controlled providers' EU offers (issue #17, item 7) -------------
+
+
+def test_a_hyperscalers_sovereign_region_is_judged_by_the_law_it_is_exposed_to(catalog):
+    host = {"sovereign_provider": "aws-eusc", "sovereign_region": "eusc-de-east-1",
+            "sovereign_data_classification": "personal"}  # fmt: skip
+    result = sov.evaluate(sov.Policy(copy.deepcopy(POLICY), catalog), catalog, {"h": host}, today=TODAY)["hosts"]["h"]
+    assert [f["rule"] for f in result["findings"]] == ["SOV-JUR-001"]  # not SOV-PRV-001, not a location finding
+    (finding,) = result["findings"]
+    assert "CLOUD Act" in finding["message"] and finding["evidence"]["country_of_location"] == "DE"
+    assert finding["source"]["laws"]["us-cloud-act"]["source"].startswith("https://")
+    # Where extraterritorial exposure is allowed, the region in Germany is fine.
+    internal = dict(host, sovereign_data_classification="internal")
+    assert verdict_of(catalog, internal)[:2] == ("compliant", [])
+
+
+@pytest.mark.parametrize(("provider", "country"), [("bleu", "FR"), ("delos", "DE")])
+def test_the_ventures_that_run_a_hyperscalers_software_are_judged_by_their_own_control(catalog, provider, country):
+    host = {"sovereign_provider": provider, "sovereign_country": country, "sovereign_data_classification": "personal"}
+    assert verdict_of(catalog, host)[:2] == ("compliant", [])
+    entry = catalog.providers[provider]
+    assert (entry["controlled_from"], entry["extraterritorial_laws"]) == (country, [])
+    # Not qualified: SecNumCloud-only data does not go there on their word.
+    sensitive = dict(host, sovereign_data_classification="sensitive")
+    assert verdict_of(catalog, sensitive)[1] == ["SOV-CERT-001"]
+    # Their data centres have no public ids: a host needs its country.
+    assert verdict_of(catalog, {"sovereign_provider": provider, "sovereign_data_classification": "personal"})[1] == [
+        "SOV-LOC-002"
+    ]
