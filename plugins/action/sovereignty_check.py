@@ -9,6 +9,7 @@ plugins/plugin_utils/_sovereignty*.py, where the logic lives and is tested.
 
 from __future__ import annotations
 
+import gc
 import os
 
 from ansible.errors import AnsibleActionFail
@@ -16,15 +17,53 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
 
+# Findings named in the task's message and warnings; the rest are counted
+# (all of them are in the result's findings and in the reports).
+MESSAGE_LINES = 20
+
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _VALID_ARGS = frozenset(
-        ("policy", "policy_file", "hosts", "mode", "report_dir", "report_formats", "catalog_dir", "today")
+        (
+            "policy",
+            "policy_file",
+            "hosts",
+            "mode",
+            "report_dir",
+            "report_formats",
+            "catalog_dir",
+            "today",
+            "return_evidence",
+        )
     )
 
+    def _host_facts(self, hostvars, name):
+        """The engine's variables of one host: raw, with only the values that hold a template templated."""
+        raw = hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars[name]
+        facts = sov.host_facts(raw)
+        templated = [key for key, value in facts.items() if sov.possibly_template(value)]
+        if templated:
+            templar = self._templar.copy_with_new_env(available_variables=raw)
+            facts.update((key, templar.template(facts[key])) for key in templated)
+        return facts
+
     def run(self, tmp=None, task_vars=None):
+        # The task reads every host's variables and builds a result per host:
+        # millions of small objects, and no reference cycles among those this
+        # code makes. The cyclic collector, triggered again and again by them,
+        # cost more than the work (benchmarks/sovereignty_eval.py); the worker
+        # process ends with the task.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run(tmp, task_vars)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         _validation, args = self.validate_argument_spec(
@@ -42,6 +81,7 @@ class ActionModule(ActionBase):
                 },
                 "catalog_dir": {"type": "path"},
                 "today": {"type": "str"},
+                "return_evidence": {"type": "bool", "default": False},
             },
             mutually_exclusive=[("policy", "policy_file")],
             required_one_of=[("policy", "policy_file")],
@@ -73,7 +113,7 @@ class ActionModule(ActionBase):
         for name in names:
             if name not in hostvars:
                 raise AnsibleActionFail("hosts: %s is not in the inventory" % name)
-            hosts[name] = sov.host_facts(hostvars[name])
+            hosts[name] = self._host_facts(hostvars, name)
 
         report = sov.evaluate(policy, catalog, hosts, today=today)
         findings = [f for name in report["hosts"] for f in report["hosts"][name]["findings"]]
@@ -86,13 +126,22 @@ class ActionModule(ActionBase):
                     handle.write(sov.RENDERERS[fmt](report))
                 written.append(path)
 
+        # Every host's findings are in the result's flat `findings`, and its
+        # evidence in the reports; `hosts` repeats them only when asked: Ansible
+        # handles every byte of a result, and for 10,000 hosts the repeat was
+        # most of the task's time (benchmarks/sovereignty_eval.py).
+        per_host = report["hosts"]
+        if not args["return_evidence"]:
+            for host_result in per_host.values():
+                del host_result["evidence"]  # the reports are written: the result goes without
+                del host_result["findings"]
         result.update(
             changed=False,
             verdict=report["verdict"],
             summary=report["summary"],
             compliant=report["compliant"],
             violation=report["violation"],
-            hosts=report["hosts"],
+            hosts=per_host,
             findings=findings,
             reports=written,
         )
@@ -101,12 +150,12 @@ class ActionModule(ActionBase):
         warnings = ["%s %s: %s" % (f["host"], f["rule"], f["message"]) for f in findings if f["severity"] != "error"]
         if args["mode"] == "warn":
             warnings = lines + warnings
-        result["warnings"] = warnings
+        result["warnings"] = sov.first_lines(warnings, MESSAGE_LINES, "warnings")
         if errors and args["mode"] == "enforce":
             result["failed"] = True
             result["msg"] = "sovereignty policy violated on %d host(s): %s" % (
                 len(report["violation"]),
-                "; ".join(lines),
+                "; ".join(sov.first_lines(lines, MESSAGE_LINES, "errors")),
             )
         else:
             result["msg"] = "%s: %d host(s), %d error(s), %d warning(s)" % (

@@ -35,6 +35,18 @@ options:
         an inventory source), or use the C(group_vars/all) file that defines
         C(sovereign_policy).
     type: str
+  findings_detail:
+    description:
+      - What each host's C(sovereignty_findings) holds.
+      - V(summary) keeps C(rule), C(severity) and C(message) of each finding,
+        enough for groups, compose and AWX, and small (10,000 hosts' full
+        findings made a 65 MB inventory and doubled its load time).
+      - V(full) adds C(title), C(evidence), C(source) and C(remediation), as
+        the reports of P(sovereign.cloud.sovereignty_check#module) have them
+        (with every host's evidence).
+    type: str
+    choices: [summary, full]
+    default: summary
   use_vars_plugins:
     description:
       - Include group_vars and host_vars (vars plugins) of the inventory sources,
@@ -56,6 +68,7 @@ keyed_groups:
     prefix: sovereignty_rule
 """
 
+import gc
 import os
 
 from ansible.errors import AnsibleParserError
@@ -66,6 +79,8 @@ from ansible.utils.vars import combine_vars
 from ansible.vars.plugins import get_vars_from_inventory_sources
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
+
+SUMMARY_KEYS = ("rule", "severity", "message")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
@@ -107,19 +122,40 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
 
         sources = getattr(inventory, "processed_sources", [])
         evaluator = sov.Evaluator(policy, catalog, today)
+        # Many small objects and no cycles among them: see evaluate().
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._evaluate_hosts(inventory, loader, sources, evaluator)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _evaluate_hosts(self, inventory, loader, sources, evaluator):
         strict = self.get_option("strict")
+        full = self.get_option("findings_detail") == "full"
+        compose, groups, keyed_groups = (self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         for name in list(inventory.hosts):
             host = inventory.hosts[name]
             variables = self._host_vars(host, loader, sources)
-            self.templar.available_variables = variables
-            facts = {key: self.templar.template(value) for key, value in sov.host_facts(variables).items()}
+            facts = sov.host_facts(variables)
+            # Only values holding a template are templated (with the host's
+            # variables): templating every plain value of 10,000 hosts cost
+            # seconds (benchmarks/sovereignty_eval.py).
+            templated = [key for key, value in facts.items() if sov.possibly_template(value)]
+            if templated:
+                self.templar.available_variables = variables
+                facts.update((key, self.templar.template(facts[key])) for key in templated)
             result = evaluator.evaluate_host(name, facts)
+            findings = (
+                result["findings"] if full else [{key: f[key] for key in SUMMARY_KEYS} for f in result["findings"]]
+            )
             inventory.set_variable(name, "sovereignty_verdict", result["verdict"])
-            inventory.set_variable(name, "sovereignty_findings", result["findings"])
+            inventory.set_variable(name, "sovereignty_findings", findings)
             group = inventory.add_group(to_safe_group_name("sovereignty_" + result["verdict"]))
             inventory.add_child(group, name)
             variables = combine_vars(variables, {"sovereignty_verdict": result["verdict"],
-                                                 "sovereignty_findings": result["findings"]})  # fmt: skip
-            self._set_composite_vars(self.get_option("compose"), variables, name, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), variables, name, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, name, strict=strict)
+                                                 "sovereignty_findings": findings})  # fmt: skip
+            self._set_composite_vars(compose, variables, name, strict=strict)
+            self._add_host_to_composed_groups(groups, variables, name, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)

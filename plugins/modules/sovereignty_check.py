@@ -23,9 +23,12 @@ description:
     C(sovereign_external_endpoints), C(sovereign_telemetry)). Role defaults
     apply where a host does not set a role variable.
   - Runs on the controller; use it once per play (C(run_once=true)).
-  - Rules SOV-CLS-001, SOV-PRV-001, SOV-LOC-001, SOV-LOC-002, SOV-JUR-001,
-    SOV-CERT-001, SOV-CERT-002, SOV-CERT-003, SOV-EP-001, SOV-TEL-001 are
+  - Rules SOV-CLS-001, SOV-PRV-001, SOV-LOC-001, SOV-LOC-002, SOV-LOC-003,
+    SOV-JUR-001, SOV-OPR-001, SOV-OFR-001, SOV-CERT-001, SOV-CERT-002,
+    SOV-CERT-003, SOV-EP-001, SOV-EP-002, SOV-TEL-001, SOV-CAT-001 are
     described in docs/sovereignty.md.
+  - The task's message and warnings name the first 20 findings and count the
+    others; every finding is in the result and the reports.
 options:
   policy_file:
     description:
@@ -49,6 +52,16 @@ options:
       - Directory on the controller where reports are written.
       - Nothing is written when unset or in check mode.
     type: path
+  return_evidence:
+    description:
+      - Whether the result's C(hosts) carries each host's C(findings) and
+        C(evidence).
+      - Without it, every finding is still in the result's C(findings) (each
+        names its C(host)), and the reports written to O(report_dir) hold
+        both. For many hosts they are large, and Ansible handles every byte of
+        a task result.
+    type: bool
+    default: false
   report_formats:
     description: Report formats written to O(report_dir).
     type: list
@@ -128,7 +141,9 @@ violation:
   elements: str
 hosts:
   description:
-    - Per host, its verdict, the facts evaluated, its findings and its C(evidence).
+    - Per host, its C(verdict), the counts of C(errors) and C(warnings), the
+      C(facts) evaluated and, with O(return_evidence), its C(findings) and
+      C(evidence).
     - C(evidence) lists every rule evaluated for the host, compliant hosts
       included, each with C(rule), C(outcome) (pass, warn, fail or
       not_applicable), the C(facts) it used (for certifications C(valid_from)

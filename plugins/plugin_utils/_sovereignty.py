@@ -36,6 +36,7 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_evalu
     host_endpoints,
     host_facts,
     parse_today,
+    possibly_template,
 )
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_policy import (
     ClassificationRule,
@@ -46,6 +47,7 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_polic
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_report import (
     EXTENSIONS,
     RENDERERS,
+    first_lines,
     report_json,
     report_junit,
     report_markdown,
@@ -68,11 +70,13 @@ __all__ = [
     "data_defaults",
     "evaluate",
     "find_location",
+    "first_lines",
     "host_endpoints",
     "host_facts",
     "in_country_group",
     "load_catalog",
     "parse_today",
+    "possibly_template",
     "provider_facts",
     "report_json",
     "report_junit",

@@ -95,6 +95,20 @@ def data_defaults():
     return {key: read_yaml(data_path(*path)).get(top) for key, (path, top) in DATA_DEFAULTS.items()}
 
 
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def possibly_template(value):
+    """Whether a variable's value holds Jinja markers anywhere (and so needs templating before use)."""
+    if isinstance(value, str):
+        return any(marker in value for marker in TEMPLATE_MARKERS)
+    if isinstance(value, dict):
+        return any(possibly_template(k) or possibly_template(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(possibly_template(item) for item in value)
+    return False
+
+
 def parse_today(text):
     """The evaluation date option: None when unset, else an ISO date; ValueError names the option."""
     if not text:
@@ -747,6 +761,8 @@ def catalog_age(ctx):
             if "source" not in source or id(source) in seen:
                 continue  # SOV-JUR-001's finding nests its sources; the record lists them flat
             seen.add(id(source))
+            if source.get("checked") == ctx.evaluator.today_text:
+                continue  # declared or policy facts: read today
             checked = _checked_date(source.get("checked"))
             if checked is None:
                 continue
@@ -798,6 +814,7 @@ class Evaluator:
         self.today = today or datetime.date.today()
         self.today_text = str(self.today)
         self._policy_sources = {}
+        self._endpoint_reasons = {}
 
     def policy_source(self, key):
         """The source of a policy key, with the evaluation date (one shared dict per key)."""
@@ -812,6 +829,12 @@ class Evaluator:
 
     def endpoint_allowed_by(self, kind, host):
         """What in the policy lets the endpoint in (a readable reason), or None."""
+        key = (kind, host)
+        if key not in self._endpoint_reasons:  # the same few names on every host
+            self._endpoint_reasons[key] = self._endpoint_reason(kind, host)
+        return self._endpoint_reasons[key]
+
+    def _endpoint_reason(self, kind, host):
         name = host.lower().rstrip(".")
         try:
             address = ipaddress.ip_address(name)

@@ -23,6 +23,16 @@ def evidence_rows(result):
     ]
 
 
+def first_lines(lines, limit, what):
+    """At most `limit` lines, then one that counts the others."""
+    if len(lines) <= limit:
+        return lines
+    return [
+        *lines[:limit],
+        "... and %d more %s (every one is in the findings and the reports)" % (len(lines) - limit, what),
+    ]
+
+
 def _md_cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 

@@ -91,3 +91,34 @@ def test_bad_policy_fails_the_inventory_with_the_key_named(inventory):
     proc = ansible_inventory(inventory)
     assert proc.returncode != 0
     assert "classifications.p.on_unknown must be one of fail, warn" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("detail", "keys"),
+    [
+        (None, {"rule", "severity", "message"}),  # summary by default: small for many hosts
+        ("full", {"rule", "title", "severity", "message", "evidence", "source", "remediation", "host"}),
+    ],
+)
+def test_findings_detail(inventory, detail, keys):
+    write_plugin_config(inventory, **({"findings_detail": detail} if detail else {}))
+    proc = ansible_inventory(inventory)
+    assert proc.returncode == 0, proc.stderr
+    (finding,) = plain(json.loads(proc.stdout)["_meta"]["hostvars"]["aws1"]["sovereignty_findings"])
+    assert set(finding) == keys
+    assert finding["rule"] == "SOV-JUR-001" and "CLOUD Act" in finding["message"]
+
+
+def test_a_templated_variable_is_templated_with_the_hosts_variables(inventory):
+    hosts = yaml.safe_load((inventory / "10-hosts.yml").read_text())
+    hosts["all"]["children"]["cloud"]["hosts"]["scw2"] = {
+        "sovereign_provider": "scaleway",
+        "scaleway_zone": "nl-ams-1",
+        "sovereign_zone": "{{ scaleway_zone }}",
+    }
+    (inventory / "10-hosts.yml").write_text(yaml.safe_dump(hosts))
+    write_plugin_config(inventory)
+    proc = ansible_inventory(inventory)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert "scw2" in data["sovereignty_compliant"]["hosts"]  # nl-ams-1 is in the EU

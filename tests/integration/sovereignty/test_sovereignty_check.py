@@ -145,3 +145,28 @@ def test_bad_inline_policy_names_the_key(workdir):
     )
     assert proc.returncode != 0
     assert "policy: classifications.x.allowed_countries must be a list" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("return_evidence", [False, True])
+def test_per_host_findings_and_evidence_are_returned_when_asked(workdir, return_evidence):
+    proc, out = run_check(workdir, mode="report", return_evidence=return_evidence)
+    assert proc.returncode == 0, out
+    result = json.loads((workdir / "result.json").read_text())
+    aws1 = result["hosts"]["aws1"]
+    assert aws1["verdict"] == "violation" and aws1["errors"] == 1
+    assert ("evidence" in aws1, "findings" in aws1) == (return_evidence, return_evidence)
+    # Every finding is in the flat list either way, and the reports hold every host's evidence.
+    assert [(f["host"], f["rule"]) for f in result["findings"]] == [("aws1", "SOV-JUR-001")]
+    report = json.loads((workdir / "reports" / "sovereignty.json").read_text())
+    assert {r["rule"] for r in report["hosts"]["nuc1"]["evidence"]} >= {"SOV-LOC-001", "SOV-EP-001"}
+
+
+def test_the_message_names_the_first_findings_and_counts_the_rest(workdir):
+    inventory = yaml.safe_load((workdir / "inventory.yml").read_text())
+    for n in range(25):
+        inventory["all"]["hosts"]["aws%02d" % n] = dict(inventory["all"]["hosts"]["aws1"])
+    (workdir / "inventory.yml").write_text(yaml.safe_dump(inventory))
+    proc, out = run_check(workdir)
+    assert proc.returncode != 0
+    assert "sovereignty policy violated on 26 host(s)" in out
+    assert "and 6 more errors (every one is in the findings and the reports)" in out

@@ -863,3 +863,29 @@ def test_the_ventures_that_run_a_hyperscalers_software_are_judged_by_their_own_c
     assert verdict_of(catalog, {"sovereign_provider": provider, "sovereign_data_classification": "personal"})[1] == [
         "SOV-LOC-002"
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("fr-par-1", False),
+        ("{{ zone }}", True),
+        ("a {% if x %}b{% endif %}", True),
+        ([{"host": "ptbtime1.ptb.de"}, {"host": "{{ ntp }}"}], True),
+        ({"{{ key }}": 1}, True),
+        ({"grafana": True, "loki": False}, False),
+        (None, False),
+        (3, False),
+    ],
+)
+def test_possibly_template(value, expected):
+    assert sov.possibly_template(value) is expected
+
+
+def test_first_lines_counts_the_rest():
+    assert sov.first_lines(["a", "b"], 3, "errors") == ["a", "b"]
+    assert sov.first_lines(["a", "b", "c", "d"], 2, "errors") == [
+        "a",
+        "b",
+        "... and 2 more errors (every one is in the findings and the reports)",
+    ]
