@@ -618,7 +618,14 @@ def certifications(ctx):
                 _finding(
                     "SOV-CERT-001",
                     "error",
-                    "%s data requires %s; %s offer %r holds none" % (ctx.rule.name, scheme, provider_id, offer),
+                    "%s data requires %s; %s"
+                    % (
+                        ctx.rule.name,
+                        scheme,
+                        "%s offer %r holds none" % (provider_id, offer)
+                        if offer
+                        else "the host names no offer of %s (sovereign_offer)" % provider_id,
+                    ),
                     {"provider": provider_id, "offer": offer, "required": scheme,
                      "held": sorted({c["scheme"] for c in held})},
                     scheme_source,
