@@ -551,26 +551,20 @@ def certifications(ctx):
     findings = []
     for scheme in ctx.rule.required:
         valid, expired, undated = _certification_state([c for c in held if c["scheme"] == scheme], today)
+        scheme_source = _source(catalog.schemes.get(scheme))
         if valid:
-            cert = valid[0]
-            _record(
-                ctx,
-                "SOV-CERT-002",
-                _certification_facts(scheme, offer, cert, "valid"),
-                [_source(cert), required_key],
-                "pass",
-            )
-            continue
-        if undated:
-            cert = undated[0]
-            _record(
-                ctx,
-                "SOV-CERT-003",
-                _certification_facts(scheme, offer, cert, "undated"),
-                [_source(cert), required_key],
-                "fail" if ctx.unknown_severity == "error" else "warn",
-            )
+            cert, rule, state, outcome = valid[0], "SOV-CERT-002", "valid", "pass"
+        elif undated:
             # Whether it is valid today is unknown: the policy's on_unknown decides.
+            outcome = "fail" if ctx.unknown_severity == "error" else "warn"
+            cert, rule, state = undated[0], "SOV-CERT-003", "undated"
+        elif expired:
+            cert, rule, state, outcome = expired[0], "SOV-CERT-002", "not valid today", "fail"
+        else:
+            cert, rule, state, outcome = None, "SOV-CERT-001", "not held", "fail"
+        sources = [_source(cert), required_key] if cert else [scheme_source, offer_source, required_key]
+        _record(ctx, rule, _certification_facts(scheme, offer, cert, state), sources, outcome)
+        if state == "undated":
             findings.append(
                 _finding(
                     "SOV-CERT-003",
@@ -583,15 +577,7 @@ def certifications(ctx):
                     "data/sovereignty/certifications.yml",
                 )
             )
-        elif expired:
-            cert = expired[0]
-            _record(
-                ctx,
-                "SOV-CERT-002",
-                _certification_facts(scheme, offer, cert, "not valid today"),
-                [_source(cert), required_key],
-                "fail",
-            )
+        elif state == "not valid today":
             findings.append(
                 _finding(
                     "SOV-CERT-002",
@@ -605,15 +591,7 @@ def certifications(ctx):
                     "or move the workload",
                 )
             )  # fmt: skip
-        else:
-            scheme_source = _source(catalog.schemes.get(scheme))
-            _record(
-                ctx,
-                "SOV-CERT-001",
-                _certification_facts(scheme, offer, None, "not held"),
-                [scheme_source, offer_source, required_key],
-                "fail",
-            )
+        elif state == "not held":
             findings.append(
                 _finding(
                     "SOV-CERT-001",

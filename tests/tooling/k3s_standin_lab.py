@@ -14,6 +14,7 @@ mirror (to its bundle, or none), which an inventory variable would not override.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -142,3 +143,35 @@ class StandInCluster:
 
     def agent_token(self):
         return self.hosts["nuc3"].file("/etc/sovereign/k3s/agent-token").content_string.strip()
+
+
+@contextlib.contextmanager
+def standing_cluster(work: Path, **groups):
+    """A StandInCluster set up (after clearing what an interrupted run left), torn down afterwards."""
+    cluster = StandInCluster(work, **groups)
+    cluster.tear_down()
+    cluster.set_up()
+    try:
+        yield cluster
+    finally:
+        cluster.tear_down()
+
+
+def play(cluster, playbook, *args, extra=None, ok=True):
+    """Run a playbook, expecting success (or failure with ok=False).
+
+    Returns the recap by host and the output joined on one line, for messages.
+    """
+    proc = cluster.run(playbook, *args, extra=extra)
+    output = proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == ok, output[-5000:]
+    return testlab.recap(output), " ".join(output.split())
+
+
+def changed(recap):
+    """The hosts of a recap with changes, and how many."""
+    return {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
+
+
+def main_pid(host, unit="k3s"):
+    return host.check_output(f"systemctl show -p MainPID --value {unit}")

@@ -23,7 +23,7 @@ import time
 
 import pytest
 import testlab
-from k3s_standin_lab import BROKEN, BROKEN_MESSAGE, FIRST, NEXT, StandInCluster
+from k3s_standin_lab import BROKEN, BROKEN_MESSAGE, FIRST, NEXT, changed, main_pid, play, standing_cluster
 
 SITE = testlab.ROOT / "playbooks" / "site.yml"
 UPGRADE = testlab.ROOT / "playbooks" / "upgrade.yml"
@@ -33,26 +33,8 @@ PLAYBOOKS = testlab.ROOT / "playbooks"
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    cluster = StandInCluster(tmp_path_factory.mktemp("k3s-ha"), servers=("nuc1", "nuc2", "nuc3"), agents=())
-    cluster.tear_down()  # whatever an interrupted earlier run left
-    cluster.set_up()
-    yield cluster
-    cluster.tear_down()
-
-
-def play(cluster, playbook, *args, extra=None, ok=True):
-    proc = cluster.run(playbook, *args, extra=extra)
-    output = proc.stdout + proc.stderr
-    assert (proc.returncode == 0) == ok, output[-5000:]
-    return testlab.recap(output), " ".join(output.split())
-
-
-def changed(recap):
-    return {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
-
-
-def main_pid(host):
-    return host.check_output("systemctl show -p MainPID --value k3s")
+    with standing_cluster(tmp_path_factory.mktemp("k3s-ha"), servers=("nuc1", "nuc2", "nuc3"), agents=()) as cluster:
+        yield cluster
 
 
 def members(host):

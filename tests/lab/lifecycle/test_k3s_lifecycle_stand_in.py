@@ -26,7 +26,7 @@ import re
 
 import pytest
 import testlab
-from k3s_standin_lab import FIRST, NEXT, OLDER, SKIPPING, StandInCluster, put
+from k3s_standin_lab import FIRST, NEXT, OLDER, SKIPPING, changed, main_pid, play, put, standing_cluster
 
 SITE = testlab.ROOT / "playbooks" / "site.yml"
 PLAYBOOKS = testlab.ROOT / "playbooks"
@@ -52,30 +52,8 @@ NEW_TOKEN = "R0tated" + "x" * 40
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    cluster = StandInCluster(tmp_path_factory.mktemp("k3s-lifecycle"))
-    cluster.tear_down()  # whatever an interrupted earlier run left
-    cluster.set_up()
-    yield cluster
-    cluster.tear_down()
-
-
-def play(cluster, playbook, *args, extra=None, ok=True):
-    """Run a playbook; returns (recap by host, output joined on one line for messages)."""
-    proc = cluster.run(playbook, *args, extra=extra)
-    output = proc.stdout + proc.stderr
-    if ok:
-        assert proc.returncode == 0, output[-5000:]
-    else:
-        assert proc.returncode != 0, output[-3000:]
-    return testlab.recap(output), " ".join(output.split())
-
-
-def changed(recap):
-    return {host: counts["changed"] for host, counts in recap.items() if counts["changed"]}
-
-
-def main_pid(host, unit):
-    return host.check_output(f"systemctl show -p MainPID --value {unit}")
+    with standing_cluster(tmp_path_factory.mktemp("k3s-lifecycle")) as cluster:
+        yield cluster
 
 
 def test_stand_in_site_bootstraps_a_server_and_an_agent(cluster):
