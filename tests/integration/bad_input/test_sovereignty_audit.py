@@ -57,7 +57,8 @@ def test_audit_reports_drift_on_the_host(target, tmp_path):
         assert observed["verdict"] == "violation"
         (finding,) = observed["hosts"]["target"]["findings"]
         assert finding["rule"] == "SOV-EP-001"
-        assert finding["evidence"] == {"kind": "ntp", "host": "time.google.com"}
+        # The observed NTP source, and the variable the audit put it in.
+        assert finding["evidence"] == {"kind": "ntp", "host": "time.google.com", "from": "base_chrony_servers"}
         assert "SOV-EP-001" in (tmp_path / "observed" / "sovereignty.md").read_text()
     finally:
         labhost.docker("exec", container, "rm", "-rf", "/etc/chrony", check=False)
