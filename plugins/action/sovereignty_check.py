@@ -20,6 +20,9 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignt
 # Findings named in the task's message and warnings; the rest are counted
 # (all of them are in the result's findings and in the reports).
 MESSAGE_LINES = 20
+# What the result keeps of each host and finding without return_evidence.
+HOST_SUMMARY_KEYS = ("verdict", "errors", "warnings")
+FINDING_SUMMARY_KEYS = ("rule", "severity", "host", "message")
 
 
 class ActionModule(ActionBase):
@@ -42,18 +45,16 @@ class ActionModule(ActionBase):
     def _host_facts(self, hostvars, name):
         """The engine's variables of one host: raw, with only the values that hold a template templated."""
         raw = hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars[name]
-        facts = sov.host_facts(raw)
-        templated = [key for key, value in facts.items() if sov.possibly_template(value)]
-        if templated:
-            templar = self._templar.copy_with_new_env(available_variables=raw)
-            facts.update((key, templar.template(facts[key])) for key in templated)
-        return facts
+        return sov.templated_host_facts(raw, self._templar_for)
+
+    def _templar_for(self, variables):
+        return self._templar.copy_with_new_env(available_variables=variables)
 
     def run(self, tmp=None, task_vars=None):
         # The task reads every host's variables and builds a result per host:
         # millions of small objects, and no reference cycles among those this
         # code makes. The cyclic collector, triggered again and again by them,
-        # cost more than the work (benchmarks/sovereignty_eval.py); the worker
+        # cost more than the work (benchmarks/sovereignty_eval.py). The worker
         # process ends with the task.
         collecting = gc.isenabled()
         gc.disable()
@@ -61,6 +62,10 @@ class ActionModule(ActionBase):
             return self._run(tmp, task_vars)
         finally:
             if collecting:
+                # Objects that exist now are left out of later collections:
+                # re-enabled, the collector's first pass over the millions of
+                # objects made cost as much as the evaluation itself.
+                gc.freeze()
                 gc.enable()
 
     def _run(self, tmp=None, task_vars=None):
@@ -95,7 +100,8 @@ class ActionModule(ActionBase):
             else:
                 # Ansible's loader, as the inventory plugin uses: vault-encrypted policies work.
                 policy_data = sov.unwrap_policy(self._loader.load_from_file(args["policy_file"]))
-            policy = sov.Policy(policy_data, catalog)
+            # Plain values: the policy's lists are quoted in every host's evidence (see sov.plain).
+            policy = sov.Policy(sov.plain(policy_data), catalog)
         except sov.CatalogError as exc:
             raise AnsibleActionFail("sovereignty catalog in %s: %s" % (catalog_dir, exc)) from exc
         except sov.PolicyError as exc:
@@ -107,7 +113,7 @@ class ActionModule(ActionBase):
         except ValueError as exc:
             raise AnsibleActionFail(str(exc)) from exc
 
-        names = args["hosts"] or task_vars.get("ansible_play_hosts_all") or []
+        names = [str(name) for name in args["hosts"] or task_vars.get("ansible_play_hosts_all") or []]
         hostvars = task_vars.get("hostvars") or {}
         hosts = {}
         for name in names:
@@ -126,15 +132,14 @@ class ActionModule(ActionBase):
                     handle.write(sov.RENDERERS[fmt](report))
                 written.append(path)
 
-        # Every host's findings are in the result's flat `findings`, and its
-        # evidence in the reports; `hosts` repeats them only when asked: Ansible
-        # handles every byte of a result, and for 10,000 hosts the repeat was
-        # most of the task's time (benchmarks/sovereignty_eval.py).
+        # The reports hold everything; the result holds what a play branches on
+        # unless asked for more: Ansible passes every value of a result to its
+        # callbacks, and for 10,000 hosts the evidence was most of the task's
+        # time (benchmarks/sovereignty_eval.py).
         per_host = report["hosts"]
         if not args["return_evidence"]:
-            for host_result in per_host.values():
-                del host_result["evidence"]  # the reports are written: the result goes without
-                del host_result["findings"]
+            per_host = {name: {key: host[key] for key in HOST_SUMMARY_KEYS} for name, host in per_host.items()}
+            findings = [{key: f[key] for key in FINDING_SUMMARY_KEYS} for f in findings]
         result.update(
             changed=False,
             verdict=report["verdict"],

@@ -38,15 +38,22 @@ options:
   findings_detail:
     description:
       - What each host's C(sovereignty_findings) holds.
-      - V(summary) keeps C(rule), C(severity) and C(message) of each finding,
-        enough for groups, compose and AWX, and small (10,000 hosts' full
-        findings made a 65 MB inventory and doubled its load time).
+      - "V(messages) makes each finding one line: the rule, the severity, a
+        colon and the message (for example C(SOV-LOC-001 error: region BHS5 is
+        in CA, outside EU)). It is what a person reads, and enough for groups
+        and compose: C(sovereignty_findings | map('split') | map('first'))
+        gives the rule ids. Ansible handles every value an inventory sets, and
+        for 10,000 hosts this is the form it handles fastest
+        (benchmarks/sovereignty_eval.py)."
+      - V(summary) makes each finding a dictionary of C(rule), C(severity) and
+        C(message).
       - V(full) adds C(title), C(evidence), C(source) and C(remediation), as
         the reports of P(sovereign.cloud.sovereignty_check#module) have them
-        (with every host's evidence).
+        (with every host's evidence). 10,000 hosts' full findings made a
+        65 MB inventory and doubled its load time.
     type: str
-    choices: [summary, full]
-    default: summary
+    choices: [messages, summary, full]
+    default: messages
   use_vars_plugins:
     description:
       - Include group_vars and host_vars (vars plugins) of the inventory sources,
@@ -64,7 +71,8 @@ plugin: sovereign.cloud.sovereignty
 policy_file: ../policies/sovereignty.yml  # beside the inventory directory, not in it
 use_vars_plugins: true
 keyed_groups:
-  - key: sovereignty_findings | map(attribute='rule') | list
+  # sovereignty_rule_SOV_LOC_001 and so on: the hosts each rule found at fault
+  - key: sovereignty_findings | map('split') | map('first') | list
     prefix: sovereignty_rule
 """
 
@@ -112,7 +120,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 if not os.path.isabs(policy_file):
                     policy_file = os.path.join(os.path.dirname(path), policy_file)
                 policy_data = sov.unwrap_policy(loader.load_from_file(policy_file))
-            policy = sov.Policy(policy_data, catalog)
+            # Plain values: the policy's lists are quoted in every host's evidence (see sov.plain).
+            policy = sov.Policy(sov.plain(policy_data), catalog)
         except (sov.CatalogError, sov.PolicyError) as exc:
             raise AnsibleParserError("%s: %s" % (policy_file or path, exc)) from exc
         try:
@@ -131,31 +140,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             if collecting:
                 gc.enable()
 
+    def _templar_for(self, variables):
+        self.templar.available_variables = variables
+        return self.templar
+
     def _evaluate_hosts(self, inventory, loader, sources, evaluator):
         strict = self.get_option("strict")
-        full = self.get_option("findings_detail") == "full"
+        detail = self.get_option("findings_detail")
         compose, groups, keyed_groups = (self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
+        verdict_groups = {}
         for name in list(inventory.hosts):
             host = inventory.hosts[name]
             variables = self._host_vars(host, loader, sources)
-            facts = sov.host_facts(variables)
-            # Only values holding a template are templated (with the host's
-            # variables): templating every plain value of 10,000 hosts cost
-            # seconds (benchmarks/sovereignty_eval.py).
-            templated = [key for key, value in facts.items() if sov.possibly_template(value)]
-            if templated:
-                self.templar.available_variables = variables
-                facts.update((key, self.templar.template(facts[key])) for key in templated)
-            result = evaluator.evaluate_host(name, facts)
-            findings = (
-                result["findings"] if full else [{key: f[key] for key in SUMMARY_KEYS} for f in result["findings"]]
-            )
+            result = evaluator.evaluate_host(name, sov.templated_host_facts(variables, self._templar_for))
+            findings = result["findings"]
+            if detail == "messages":
+                findings = ["%s %s: %s" % (f["rule"], f["severity"], f["message"]) for f in findings]
+            elif detail == "summary":
+                findings = [{key: f[key] for key in SUMMARY_KEYS} for f in findings]
             inventory.set_variable(name, "sovereignty_verdict", result["verdict"])
             inventory.set_variable(name, "sovereignty_findings", findings)
-            group = inventory.add_group(to_safe_group_name("sovereignty_" + result["verdict"]))
+            group = verdict_groups.get(result["verdict"])
+            if group is None:
+                group = verdict_groups[result["verdict"]] = inventory.add_group(
+                    to_safe_group_name("sovereignty_" + result["verdict"])
+                )
             inventory.add_child(group, name)
-            variables = combine_vars(variables, {"sovereignty_verdict": result["verdict"],
-                                                 "sovereignty_findings": findings})  # fmt: skip
-            self._set_composite_vars(compose, variables, name, strict=strict)
-            self._add_host_to_composed_groups(groups, variables, name, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)
+            if compose or groups or keyed_groups:
+                variables = combine_vars(variables, {"sovereignty_verdict": result["verdict"],
+                                                     "sovereignty_findings": findings})  # fmt: skip
+                self._set_composite_vars(compose, variables, name, strict=strict)
+                self._add_host_to_composed_groups(groups, variables, name, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)

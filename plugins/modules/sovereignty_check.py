@@ -54,12 +54,17 @@ options:
     type: path
   return_evidence:
     description:
-      - Whether the result's C(hosts) carries each host's C(findings) and
-        C(evidence).
-      - Without it, every finding is still in the result's C(findings) (each
-        names its C(host)), and the reports written to O(report_dir) hold
-        both. For many hosts they are large, and Ansible handles every byte of
-        a task result.
+      - Whether the result carries everything the engine found, as the reports
+        do.
+      - Without it, C(hosts) gives each host's C(verdict) and counts, and
+        C(findings) each finding's C(rule), C(severity), C(host) and
+        C(message), what a play branches on and a person reads. The reports
+        written to O(report_dir) always hold the rest.
+      - With it, C(hosts) adds each host's C(facts), C(findings) and
+        C(evidence), and each finding adds its C(title), C(evidence),
+        C(source) and C(remediation). For 10,000 hosts that makes a task
+        result Ansible needs seconds to pass to its callbacks
+        (benchmarks/sovereignty_eval.py).
     type: bool
     default: false
   report_formats:
@@ -141,9 +146,9 @@ violation:
   elements: str
 hosts:
   description:
-    - Per host, its C(verdict), the counts of C(errors) and C(warnings), the
-      C(facts) evaluated and, with O(return_evidence), its C(findings) and
-      C(evidence).
+    - Per host, its C(verdict) and the counts of C(errors) and C(warnings).
+    - With O(return_evidence), also the C(facts) evaluated, its C(findings)
+      and its C(evidence).
     - C(evidence) lists every rule evaluated for the host, compliant hosts
       included, each with C(rule), C(outcome) (pass, warn, fail or
       not_applicable), the C(facts) it used (for certifications C(valid_from)
@@ -152,14 +157,18 @@ hosts:
       and the date C(checked).
   returned: always
   type: dict
+  sample: {nuc1: {verdict: compliant, errors: 0, warnings: 0}}
 findings:
   description:
-    - Every finding, each with C(rule), C(title), C(severity) (error or warning),
-      C(host), C(message), C(evidence), C(source) (what it rests on and the
-      date checked; never empty) and C(remediation).
+    - Every finding, each with C(rule), C(severity) (error or warning),
+      C(host) and C(message).
+    - With O(return_evidence), also C(title), C(evidence), C(source) (what it
+      rests on and the date checked; never empty) and C(remediation), as in
+      the reports.
   returned: always
   type: list
   elements: dict
+  sample: [{rule: SOV-LOC-001, severity: error, host: vps1, message: "region BHS5 is in CA, outside EU"}]
 reports:
   description: Paths of the report files written.
   returned: always

@@ -36,7 +36,9 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_evalu
     host_endpoints,
     host_facts,
     parse_today,
+    plain,
     possibly_template,
+    templated_host_facts,
 )
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_policy import (
     ClassificationRule,
@@ -76,10 +78,12 @@ __all__ = [
     "in_country_group",
     "load_catalog",
     "parse_today",
+    "plain",
     "possibly_template",
     "provider_facts",
     "report_json",
     "report_junit",
     "report_markdown",
+    "templated_host_facts",
     "unwrap_policy",
 ]

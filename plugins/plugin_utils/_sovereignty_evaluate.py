@@ -101,7 +101,8 @@ TEMPLATE_MARKERS = ("{{", "{%", "{#")
 def possibly_template(value):
     """Whether a variable's value holds Jinja markers anywhere (and so needs templating before use)."""
     if isinstance(value, str):
-        return any(marker in value for marker in TEMPLATE_MARKERS)
+        # Every marker starts with "{": one scan settles most values.
+        return "{" in value and any(marker in value for marker in TEMPLATE_MARKERS)
     if isinstance(value, dict):
         return any(possibly_template(k) or possibly_template(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -129,6 +130,49 @@ def host_facts(values):
     for key, default in data_defaults().items():
         facts.setdefault(key, default)
     return facts
+
+
+def plain(value):
+    """`value` rebuilt from Python's own types: str, int, float, bool, None, dict and list.
+
+    Ansible 2.19 hands variables over as subclasses of those types that carry
+    tags (where a value came from, whether it may be templated). Each tagged
+    value in a task's result is pickled with its tags between processes and
+    visited again by the callbacks; for 10,000 hosts that was most of the
+    sovereignty_check task's time (benchmarks/sovereignty_eval.py). The
+    engine's results only need the values.
+    """
+    kind = type(value)
+    if kind in _PLAIN_SCALARS or value is None:
+        return value
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    # A tagged scalar: its builtin base type makes a plain copy (str() of a
+    # str subclass is a str). bool before int: a bool is an int.
+    for base in (str, bool, int, float):
+        if isinstance(value, base):
+            return base(value)
+    return value
+
+
+_PLAIN_SCALARS = frozenset((str, bool, int, float))
+
+
+def templated_host_facts(variables, templar_for):
+    """host_facts() of a host's variables as the plugins read them, in plain Python types.
+
+    Only the values that hold a template are templated, by the templar that
+    `templar_for(variables)` returns (asked for only then): templating every
+    plain value of 10,000 hosts cost seconds (benchmarks/sovereignty_eval.py).
+    """
+    facts = host_facts(variables)
+    templated = [key for key, value in facts.items() if possibly_template(value)]
+    if templated:
+        templar = templar_for(variables)
+        facts.update((key, templar.template(facts[key])) for key in templated)
+    return {key: plain(value) for key, value in facts.items()}
 
 
 def _finding(rule, severity, message, evidence, source, *, remediation=""):
@@ -217,6 +261,7 @@ class HostContext:
     __slots__ = (
         "country",
         "country_sources",
+        "endpoints",
         "evaluator",
         "evidence",
         "facts",
@@ -238,6 +283,12 @@ class HostContext:
         self.provider_id = self.provider = self.location_id = self.country = self.operated_by = None
         self.country_sources = []
         self.evidence = []
+        self.endpoints = None  # host_endpoints_with_origin(), made once for the rules that need it
+
+    def host_endpoints(self):
+        if self.endpoints is None:
+            self.endpoints = host_endpoints_with_origin(self.hostvars)
+        return self.endpoints
 
     @property
     def unknown_severity(self):
@@ -635,7 +686,7 @@ def external_endpoints(ctx):
         )
         return []
     endpoints, sources, findings = [], [_policy_source(ctx, "endpoints")], []
-    for kind, host, variable, entry in host_endpoints_with_origin(ctx.hostvars):
+    for kind, host, variable, entry in ctx.host_endpoints():
         allowed_by = evaluator.endpoint_allowed_by(kind, host)
         origin = _origin(ctx, variable, entry)
         endpoints.append({"kind": kind, "host": host, "from": variable, "allowed_by": allowed_by})
@@ -666,7 +717,7 @@ def endpoint_locations(ctx):
     """
     catalog, rule = ctx.evaluator.catalog, ctx.rule
     located, sources, findings = [], [], []
-    for kind, host, variable, _entry in host_endpoints_with_origin(ctx.hostvars):
+    for kind, host, variable, _entry in ctx.host_endpoints():
         where = catalog.endpoint_location(host)
         if where is None:
             continue
@@ -739,16 +790,17 @@ def catalog_age(ctx):
     limit = ctx.evaluator.policy.max_catalog_age_days
     if limit is None:
         return []
-    today, findings, oldest = ctx.evaluator.today, [], None
+    today, today_text, findings, oldest = ctx.evaluator.today, ctx.evaluator.today_text, [], None
     seen = set()
     for record in ctx.evidence:
         for source in record["sources"]:
-            if "source" not in source or id(source) in seen:
-                continue  # SOV-JUR-001's finding nests its sources; the record lists them flat
+            checked_text = source.get("checked")
+            if checked_text is None or checked_text == today_text:
+                continue  # declared or policy facts, read today; SOV-JUR-001's finding nests its sources
+            if id(source) in seen:
+                continue  # catalog sources are shared: one finding per source and host
             seen.add(id(source))
-            if source.get("checked") == ctx.evaluator.today_text:
-                continue  # declared or policy facts: read today
-            checked = _checked_date(source.get("checked"))
+            checked = _checked_date(checked_text)
             if checked is None:
                 continue
             oldest = checked if oldest is None or checked < oldest else oldest

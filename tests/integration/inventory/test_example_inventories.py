@@ -56,7 +56,7 @@ def test_hybrid_inventory_merges_nucs_and_both_clouds(api, tmp_path):
     # zz.sovereignty.yml judges the cloud hosts on the variables the plugins set.
     assert groups["sovereignty_compliant"] == ["edge-1", "edge-2", "gra-node", "nuc1", "nuc2", "nuc3"]
     assert groups["sovereignty_violation"] == ["bhs-node"]  # Beauharnois is in Canada
-    rules = [finding["rule"] for finding in hostvars["bhs-node"]["sovereignty_findings"]]
+    rules = [finding.split()[0] for finding in hostvars["bhs-node"]["sovereignty_findings"]]
     assert rules == ["SOV-LOC-001"]
 
 

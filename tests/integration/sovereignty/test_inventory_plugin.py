@@ -57,8 +57,9 @@ def ansible_inventory(inventory):
 def test_verdicts_become_groups_and_variables(inventory):
     write_plugin_config(
         inventory,
-        keyed_groups=[{"key": "sovereignty_findings | map(attribute='rule') | list", "prefix": "rule"}],
-        compose={"sovereignty_errors": "sovereignty_findings | selectattr('severity', 'eq', 'error') | list | length"},
+        # As docs/sovereignty.md shows them on the default one-line findings.
+        keyed_groups=[{"key": "sovereignty_findings | map('split') | map('first') | list", "prefix": "rule"}],
+        compose={"sovereignty_errors": "sovereignty_findings | select('match', '[A-Z0-9-]+ error: ') | list | length"},
     )
     proc = ansible_inventory(inventory)
     assert proc.returncode == 0, proc.stderr
@@ -79,8 +80,8 @@ def test_without_vars_plugins_group_vars_are_unseen(inventory):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     # nuc1's provider lives in group_vars only: unknown provider, fail closed.
-    rules = [f["rule"] for f in plain(data["_meta"]["hostvars"]["nuc1"]["sovereignty_findings"])]
-    assert rules == ["SOV-PRV-001"]
+    (finding,) = plain(data["_meta"]["hostvars"]["nuc1"]["sovereignty_findings"])
+    assert finding.startswith("SOV-PRV-001 error: ")
 
 
 def test_bad_policy_fails_the_inventory_with_the_key_named(inventory):
@@ -96,7 +97,8 @@ def test_bad_policy_fails_the_inventory_with_the_key_named(inventory):
 @pytest.mark.parametrize(
     ("detail", "keys"),
     [
-        (None, {"rule", "severity", "message"}),  # summary by default: small for many hosts
+        (None, None),  # one line per finding by default: the least Ansible has to handle for many hosts
+        ("summary", {"rule", "severity", "message"}),
         ("full", {"rule", "title", "severity", "message", "evidence", "source", "remediation", "host"}),
     ],
 )
@@ -105,8 +107,13 @@ def test_findings_detail(inventory, detail, keys):
     proc = ansible_inventory(inventory)
     assert proc.returncode == 0, proc.stderr
     (finding,) = plain(json.loads(proc.stdout)["_meta"]["hostvars"]["aws1"]["sovereignty_findings"])
+    if keys is None:
+        assert finding.startswith("SOV-JUR-001 error: ") and "CLOUD Act" in finding
+        return
     assert set(finding) == keys
     assert finding["rule"] == "SOV-JUR-001" and "CLOUD Act" in finding["message"]
+    if detail == "full":
+        assert finding["source"]["provider"]["source"] and finding["source"]["provider"]["checked"]
 
 
 def test_a_templated_variable_is_templated_with_the_hosts_variables(inventory):

@@ -154,9 +154,17 @@ def test_per_host_findings_and_evidence_are_returned_when_asked(workdir, return_
     result = json.loads((workdir / "result.json").read_text())
     aws1 = result["hosts"]["aws1"]
     assert aws1["verdict"] == "violation" and aws1["errors"] == 1
-    assert ("evidence" in aws1, "findings" in aws1) == (return_evidence, return_evidence)
-    # Every finding is in the flat list either way, and the reports hold every host's evidence.
-    assert [(f["host"], f["rule"]) for f in result["findings"]] == [("aws1", "SOV-JUR-001")]
+    detail = {"facts", "evidence", "findings"}
+    assert detail & set(aws1) == (detail if return_evidence else set())
+    # Every finding is in the flat list either way: what a play needs, and
+    # with return_evidence all the reports have; the reports hold every host's evidence.
+    (finding,) = result["findings"]
+    assert (finding["host"], finding["rule"], finding["severity"]) == ("aws1", "SOV-JUR-001", "error")
+    assert "CLOUD Act" in finding["message"]
+    full = {"title", "evidence", "source", "remediation"}
+    assert full & set(finding) == (full if return_evidence else set())
+    if return_evidence:
+        assert finding["source"]["provider"]["source"] and finding["source"]["provider"]["checked"]
     report = json.loads((workdir / "reports" / "sovereignty.json").read_text())
     assert {r["rule"] for r in report["hosts"]["nuc1"]["evidence"]} >= {"SOV-LOC-001", "SOV-EP-001"}
 

@@ -882,6 +882,63 @@ def test_possibly_template(value, expected):
     assert sov.possibly_template(value) is expected
 
 
+class _TaggedStr(str):
+    """A str subclass carrying something, as Ansible 2.19's tagged values do."""
+
+    tags = ("origin",)
+
+
+class _TaggedInt(int):
+    tags = ("origin",)
+
+
+def test_plain_rebuilds_values_from_builtin_types():
+    value = {_TaggedStr("zone"): [_TaggedStr("fr-par-1"), _TaggedInt(3), True, None, 1.5, (_TaggedStr("t"),)]}
+    result = sov.plain(value)
+    assert result == {"zone": ["fr-par-1", 3, True, None, 1.5, ["t"]]}
+    (key,) = result
+    assert key.__class__ is str
+    assert [item.__class__ for item in result["zone"]] == [str, int, bool, type(None), float, list]
+    assert result["zone"][5][0].__class__ is str
+
+
+def test_plain_strips_ansible_tags():
+    tags = pytest.importorskip("ansible._internal._datatag._tags", reason="Ansible's data tags are 2.19 and later")
+    origin = tags.Origin(path="/inventory/hosts.yml", line_num=3)
+    tagged = origin.tag("fr-par-1")
+    assert tagged.__class__ is not str  # the premise: Ansible hands over a tagged subclass
+    assert sov.plain({"z": tagged})["z"].__class__ is str
+
+
+class _Templar:
+    def __init__(self, variables):
+        self.variables = variables
+        self.templated = []
+
+    def template(self, value):
+        self.templated.append(value)
+        return _TaggedStr(value.replace("{{ zone }}", self.variables["zone"]))
+
+
+def test_templated_host_facts_templates_only_what_holds_a_template():
+    made = []
+
+    def templar_for(variables):
+        made.append(_Templar(variables))
+        return made[-1]
+
+    plain_vars = {"sovereign_provider": _TaggedStr("scaleway"), "sovereign_zone": "fr-par-1", "other": "{{ x }}"}
+    facts = sov.templated_host_facts(plain_vars, templar_for)
+    assert made == []  # no value held a template: no templar asked for
+    assert facts["sovereign_zone"] == "fr-par-1" and "other" not in facts
+    assert facts["sovereign_provider"].__class__ is str
+
+    facts = sov.templated_host_facts({"sovereign_zone": "{{ zone }}", "zone": "nl-ams-1"}, templar_for)
+    (templar,) = made
+    assert templar.templated == ["{{ zone }}"]  # the data-file defaults and plain values untouched
+    assert facts["sovereign_zone"] == "nl-ams-1" and facts["sovereign_zone"].__class__ is str
+
+
 def test_first_lines_counts_the_rest():
     assert sov.first_lines(["a", "b"], 3, "errors") == ["a", "b"]
     assert sov.first_lines(["a", "b", "c", "d"], 2, "errors") == [
