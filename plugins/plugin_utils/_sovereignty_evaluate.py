@@ -168,11 +168,14 @@ def templated_host_facts(variables, templar_for):
     plain value of 10,000 hosts cost seconds (benchmarks/sovereignty_eval.py).
     """
     facts = host_facts(variables)
-    templated = [key for key, value in facts.items() if possibly_template(value)]
+    # The data-file defaults filled in are plain values without templates: only the host's own are looked at.
+    own = [key for key in facts if key in variables]
+    templated = [key for key in own if possibly_template(facts[key])]
     if templated:
         templar = templar_for(variables)
         facts.update((key, templar.template(facts[key])) for key in templated)
-    return {key: plain(value) for key, value in facts.items()}
+    facts.update((key, plain(facts[key])) for key in own)
+    return facts
 
 
 def _finding(rule, severity, message, evidence, source, *, remediation=""):
