@@ -11,10 +11,14 @@ description:
     dynamic inventory listed before this source) against a sovereignty policy,
     like M(sovereign.cloud.sovereignty_check) does in a play, and records the
     result in the inventory itself.
-  - Sets C(sovereignty_verdict) (V(compliant) or V(violation)) and
-    C(sovereignty_findings) on each host, and puts hosts in the groups
-    C(sovereignty_compliant) and C(sovereignty_violation), so playbooks, AWX
-    job templates and C(--limit) can target them without running a check.
+  - Puts each host in the group C(sovereignty_compliant) or
+    C(sovereignty_violation), and sets C(sovereignty_findings) on each host,
+    so playbooks, AWX job templates and C(--limit) can target them without
+    running a check.
+  - Each of the two groups has the variable C(sovereignty_verdict)
+    (V(compliant) or V(violation)), which its hosts therefore have. Only an
+    export of the hosts' own variables (C(ansible-inventory --export), as AWX
+    imports) shows it on the group instead.
   - Like the P(ansible.builtin.constructed#inventory) inventory plugin, it must come after the sources that
     define the hosts; name the file so it sorts last (for example
     C(zz.sovereignty.yml)). The file name must end in C(sovereignty.yml) or
@@ -158,13 +162,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 findings = ["%s %s: %s" % (f["rule"], f["severity"], f["message"]) for f in findings]
             elif detail == "summary":
                 findings = [{key: f[key] for key in SUMMARY_KEYS} for f in findings]
-            inventory.set_variable(name, "sovereignty_verdict", result["verdict"])
             inventory.set_variable(name, "sovereignty_findings", findings)
             group = verdict_groups.get(result["verdict"])
             if group is None:
+                # The verdict is a variable of its group, set once: every host in
+                # it has it, and Ansible handles one value instead of one per host.
                 group = verdict_groups[result["verdict"]] = inventory.add_group(
                     to_safe_group_name("sovereignty_" + result["verdict"])
                 )
+                inventory.set_variable(group, "sovereignty_verdict", result["verdict"])
             inventory.add_child(group, name)
             if compose or groups or keyed_groups:
                 variables = combine_vars(variables, {"sovereignty_verdict": result["verdict"],

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 
 import pytest
 import yaml
@@ -72,6 +75,26 @@ def test_verdicts_become_groups_and_variables(inventory):
     assert hostvars["aws1"]["sovereignty_verdict"] == "violation"
     assert hostvars["aws1"]["sovereignty_errors"] == 1
     assert hostvars["nuc1"]["sovereignty_findings"] == []
+
+
+def test_the_verdict_is_a_variable_of_its_group_that_every_host_has(inventory):
+    write_plugin_config(inventory)
+    proc = run_ansible_inventory(inventory, extra_args=("--export",))
+    assert proc.returncode == 0, proc.stderr
+    data = plain(json.loads(proc.stdout))
+    # Set once per group (what AWX imports), not on each host...
+    assert data["sovereignty_violation"]["vars"] == {"sovereignty_verdict": "violation"}
+    assert data["sovereignty_compliant"]["vars"] == {"sovereignty_verdict": "compliant"}
+    assert "sovereignty_verdict" not in data["_meta"]["hostvars"]["aws1"]
+    # ...and each host has it, in a play as in the merged listing.
+    play = subprocess.run(
+        ["ansible", "-i", str(inventory), "all", "-m", "ansible.builtin.debug", "-a", "var=sovereignty_verdict"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
+    )  # fmt: skip
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert re.search(r'aws1 \| SUCCESS => \{\s+"sovereignty_verdict": "violation"', play.stdout), play.stdout
+    assert re.search(r'nuc1 \| SUCCESS => \{\s+"sovereignty_verdict": "compliant"', play.stdout), play.stdout
 
 
 def test_without_vars_plugins_group_vars_are_unseen(inventory):
