@@ -116,6 +116,44 @@ ensure_test_tools() {
   # nft: the render tests load rendered rulesets in a network namespace of their own.
   command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  ensure_prometheus_binaries
+}
+
+# prometheus and promtool from Debian's package, unpacked under .cache/tools:
+# the FinOps known-answer test backfills series of known shape with promtool
+# and runs a real Prometheus on loopback. Only the binaries: no service, user
+# or unit is installed on this machine.
+ensure_prometheus_binaries() {
+  local dir="$ROOT/.cache/tools/prometheus" work
+  [ -x "$dir/usr/bin/prometheus" ] && [ -x "$dir/usr/bin/promtool" ] && return 0
+  command -v apt-get >/dev/null || die "missing: Debian's prometheus package (apt-get download prometheus)"
+  work=$(mktemp -d)
+  chmod 0755 "$work"
+  say "Unpacking Debian's prometheus package into $dir"
+  if ! (cd "$work" && apt-get download prometheus >/dev/null 2>&1); then
+    apt-get update -qq || die "apt-get update failed"
+    (cd "$work" && apt-get download prometheus >/dev/null) || die "apt-get download prometheus failed"
+  fi
+  mkdir -p "$dir"
+  dpkg-deb -x "$work"/prometheus_*.deb "$dir" || die "dpkg-deb -x of the prometheus package failed"
+  rm -rf "$work"
+}
+
+# The FOCUS validator's image (tests/tooling/focus_validator): its tag is the
+# hash of its Dockerfile and pins, so a change rebuilds it and an unchanged one
+# is reused across runs. Printed as FOCUS_VALIDATOR_IMAGE for the tests.
+ensure_focus_validator_image() {
+  local context="$ROOT/tests/tooling/focus_validator" tag work
+  tag=$(cat "$context/Dockerfile" "$context/requirements.txt" | sha256sum | cut -c1-16)
+  FOCUS_VALIDATOR_IMAGE="sovereign-test/focus-validator:$tag"
+  export FOCUS_VALIDATOR_IMAGE
+  docker image inspect "$FOCUS_VALIDATOR_IMAGE" >/dev/null 2>&1 && return 0
+  say "Building the FOCUS validator's image ($FOCUS_VALIDATOR_IMAGE)"
+  work=$(mktemp -d)
+  cp "$context/Dockerfile" "$context/requirements.txt" "$work/"
+  cp /etc/ssl/certs/ca-certificates.crt "$work/ca-bundle.pem" 2>/dev/null || : >"$work/ca-bundle.pem"
+  docker build -t "$FOCUS_VALIDATOR_IMAGE" "$work" >&2 || { rm -rf "$work"; die "building $FOCUS_VALIDATOR_IMAGE failed"; }
+  rm -rf "$work"
 }
 
 ensure_images() {

@@ -305,13 +305,19 @@ def integration(results, selection):
     """Each folder of tests/integration holding pytest files is one check.
 
     A folder whose tests start lab containers (they import tests/tooling/labhost.py)
-    gets the Docker engine and the lab images first; the others need neither.
+    gets the Docker engine and the lab images first; one whose tests run the
+    FOCUS validator (they import tests/tooling/focus_validator.py) gets its
+    image too; the others need neither.
     """
     for folder in integration_folders():
         if selection is not None and folder.name not in selection:
             continue
-        needs_lab_host = any("import labhost" in p.read_text() for p in folder.glob("*.py"))
-        steps = ("test-tools", "docker", "images") if needs_lab_host else ("test-tools",)
+        sources = [p.read_text() for p in folder.glob("*.py")]
+        steps = ("test-tools",)
+        if any("import labhost" in text for text in sources):
+            steps += ("docker", "images")
+        if any("import focus_validator" in text for text in sources):
+            steps += ("focus-validator",)
         if not setup(results, *steps):
             results.record(f"integration-{folder.name}", "FAIL", "not run: set-up failed")
             continue
