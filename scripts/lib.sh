@@ -115,6 +115,8 @@ ensure_test_tools() {
   command -v gpg >/dev/null || missing+=(gnupg)
   # nft: the render tests load rendered rulesets in a network namespace of their own.
   command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
+  # chromium-headless-shell: the FinOps test opens the HTML report in it.
+  command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
   ensure_prometheus_binaries
 }

@@ -11,6 +11,7 @@ plugins/plugin_utils/_finops*.py, where the logic lives and is tested.
 
 from __future__ import annotations
 
+import datetime
 import os
 import time
 
@@ -19,6 +20,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops as finops
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops_focus as focus
+from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops_html as html
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops_prometheus as promql
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _sovereignty as sov
 
@@ -46,6 +48,7 @@ ARGUMENT_SPEC = {
     "policy_file": {"type": "path"},
     "focus_csv": {"type": "path"},
     "focus_parquet": {"type": "path"},
+    "html": {"type": "path"},
 }
 
 
@@ -60,7 +63,7 @@ class ActionModule(ActionBase):
             argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("policy", "policy_file")]
         )
         try:
-            today = sov.parse_today(args["today"])
+            today = sov.parse_today(args["today"]) or datetime.date.today()
         except ValueError as exc:
             raise AnsibleActionFail(str(exc)) from exc
         try:
@@ -85,6 +88,9 @@ class ActionModule(ActionBase):
         written = []
         if not self._task.check_mode:
             written = self._write_focus(args, report, {h.name: h for h in hosts})
+            if args["html"]:
+                self._write(args["html"], html.render(report))
+                written.append(args["html"])
         stale = report["prices"]["stale"]
         warnings = []
         if stale:
@@ -101,6 +107,7 @@ class ActionModule(ActionBase):
         result.update(
             changed=False,
             report=report,
+            metrics=finops.metrics_text(report),
             files=written,
             queries=1,
             msg="%d host(s): %.2f EUR a month (estimate, VAT excluded where stated), %.2f EUR of savings found"
@@ -189,15 +196,19 @@ class ActionModule(ActionBase):
             endpoint = local.get("sovereign_endpoint_prometheus")
         return endpoint
 
+    @staticmethod
+    def _write(path, text):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
     def _write_focus(self, args, report, hosts_by_name):
         written = []
         if not (args["focus_csv"] or args["focus_parquet"]):
             return written
         rows = focus.rows(report, hosts_by_name)
         if args["focus_csv"]:
-            os.makedirs(os.path.dirname(os.path.abspath(args["focus_csv"])), exist_ok=True)
-            with open(args["focus_csv"], "w", encoding="utf-8") as handle:
-                handle.write(focus.to_csv(rows))
+            self._write(args["focus_csv"], focus.to_csv(rows))
             written.append(args["focus_csv"])
         if args["focus_parquet"]:
             os.makedirs(os.path.dirname(os.path.abspath(args["focus_parquet"])), exist_ok=True)

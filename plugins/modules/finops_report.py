@@ -43,7 +43,8 @@ description:
   - Tags for the totals come from C(cloud_labels) (the inventories' C(key=value)
     tags) and C(finops_tags) (a mapping set on the host).
   - Writes the report as FOCUS 1.2 cost-and-usage rows (O(focus_csv),
-    O(focus_parquet)) on the controller.
+    O(focus_parquet)) and as an HTML page (O(html)) on the controller, and
+    returns it as metrics for node_exporter's textfile collector (RV(metrics)).
   - What the estimate leaves out (discounts, savings plans, storage, egress,
     support, VAT) is listed in the result's C(report.not_included).
 options:
@@ -119,6 +120,11 @@ options:
   focus_parquet:
     description: Write the FOCUS 1.2 rows to this Parquet file on the controller. Needs C(pyarrow) on the controller.
     type: path
+  html:
+    description:
+      - Write the report as one self-contained HTML page (tables and charts, no
+        external script, font or image) to this file on the controller.
+    type: path
 notes:
   - Every figure is an estimate from list prices and measured use. It is not a
     bill; docs/finops.md says what it does not know.
@@ -163,17 +169,29 @@ report:
     - The report. C(hosts) gives per host C(cost) (C(monthly_eur), C(charges)
       each with its C(source) and C(checked) date, and C(unpriced), what could
       not be priced), C(rightsizing) (C(status) V(recommendation), V(fits),
-      V(insufficient_data), V(no_fit) or V(not_applicable); with a
-      recommendation C(recommended_type), C(saving_eur), C(risk), C(reason) and
-      C(evidence)), C(disks) (C(full_on), the projected day a filesystem is
+      V(undersized), V(insufficient_data), V(no_fit) or V(not_applicable);
+      with a recommendation C(recommended_type), C(saving_eur), C(risk),
+      C(reason) and C(evidence); when undersized, C(extra_cost_eur) instead of
+      the saving), C(disks) (C(full_on), the projected day a filesystem is
       full) and C(usage).
     - C(totals), C(by_group), C(by_tag) and C(by_provider) sum the monthly cost and savings.
     - C(prices) names the catalog, its C(stale) entries and the VAT statement per provider.
     - C(not_included) lists what the estimate leaves out.
   returned: always
   type: dict
+metrics:
+  description:
+    - The report in Prometheus' text format, for node_exporter's textfile
+      collector: C(sovereign_cost_eur_per_hour) by C(host), C(provider),
+      C(kind) (V(compute), V(energy), V(hardware)) and C(sku);
+      C(sovereign_rightsizing_saving_eur_per_month);
+      C(sovereign_disk_full_timestamp_seconds); C(sovereign_finops_prices_stale);
+      C(sovereign_finops_unpriced_hosts).
+    - It holds no timestamp, so the file changes only when a figure does.
+  returned: always
+  type: str
 files:
-  description: The FOCUS files written.
+  description: The files written (FOCUS rows, HTML page).
   returned: always
   type: list
   elements: str

@@ -400,6 +400,7 @@ def hardware_charge(host, today):
     description = "hardware, %s EUR over %s months" % (hardware["purchase_eur"], life)
     purchased = hardware.get("purchased")
     if purchased is not None:
+        description += ", bought %s" % purchased.isoformat()
         months = (today.year - purchased.year) * 12 + today.month - purchased.month
         if months >= life:
             monthly = 0.0
@@ -413,7 +414,7 @@ def hardware_charge(host, today):
         "unit_price_eur": monthly,
         "sku": "hardware-amortisation",
         "source": hardware["source"],
-        "checked": purchased.isoformat() if purchased else "",
+        "checked": "",
     }
 
 
@@ -502,6 +503,17 @@ def rightsize(host, usage, catalog, current_monthly, *, window, allowed_zones=No
     allowed_zones(host, zones) -> the zones among `zones` the sovereignty policy
     allows for the host; without it, only the host's own zone is considered.
     """
+    result = _rightsize(host, usage, catalog, current_monthly, window, allowed_zones)
+    if result.get("moves_zone"):
+        result["reason"] += "; in zone %s, where the sovereignty policy allows this host's data" % result["zone"]
+    if "end_of_service" in result:
+        replacement = result["end_of_service"]["replacement"]
+        result["reason"] = "%s is end-of-service%s. %s" % (
+            host.type_name, " (replacement: %s)" % replacement if replacement else "", result["reason"])  # fmt: skip
+    return result
+
+
+def _rightsize(host, usage, catalog, current_monthly, window, allowed_zones):  # noqa: PLR0917 - rightsize's own
     allowed_zones = allowed_zones or (lambda _host, _zones: set())
     current = catalog.type_of(host.provider, host.type_name) if host.type_name else None
     result = {"current_type": host.type_name}
@@ -683,3 +695,56 @@ def report(hosts, usages, catalog, today, *, window="14d", max_price_age_days=30
             "support plans and taxes (VAT is stated per provider, never added)",
         ],
     }
+
+
+# --- metrics -------------------------------------------------------------------
+
+
+def _label(value):
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _labels(**labels):
+    return "{%s}" % ",".join('%s="%s"' % (key, _label(value)) for key, value in labels.items() if value is not None)
+
+
+def metrics_text(report):
+    """The report as metrics for node_exporter's textfile collector (Prometheus text format).
+
+    No timestamp inside: the file changes only when a figure does, and
+    node_textfile_mtime_seconds says when it was written.
+    """
+    lines = [
+        "# HELP sovereign_cost_eur_per_hour Estimated cost of a host by charge, in EUR per hour (monthly / 730).",
+        "# TYPE sovereign_cost_eur_per_hour gauge",
+    ]
+    rightsizing, disks = [], []
+    for name, host in sorted(report["hosts"].items()):
+        for charge in host["cost"]["charges"]:
+            labels = _labels(host=name, provider=host["provider"], kind=charge["kind"], sku=charge["sku"])
+            per_hour = round(charge["monthly_eur"] / HOURS_PER_MONTH, 8)
+            lines.append("sovereign_cost_eur_per_hour%s %s" % (labels, per_hour))
+        found = host["rightsizing"]
+        if found.get("saving_eur") is not None:
+            labels = _labels(host=name, current_type=found["current_type"], recommended_type=found["recommended_type"])
+            rightsizing.append("sovereign_rightsizing_saving_eur_per_month%s %s" % (labels, found["saving_eur"]))
+        for disk in host["disks"]:
+            if disk.get("full_on"):
+                day = datetime.datetime.fromisoformat(disk["full_on"]).replace(tzinfo=datetime.UTC)
+                labels = _labels(host=name, mountpoint=disk["mountpoint"])
+                disks.append("sovereign_disk_full_timestamp_seconds%s %d" % (labels, day.timestamp()))
+    lines += [
+        "# HELP sovereign_rightsizing_saving_eur_per_month Estimated monthly saving of a host's right-sizing.",
+        "# TYPE sovereign_rightsizing_saving_eur_per_month gauge",
+        *rightsizing,
+        "# HELP sovereign_disk_full_timestamp_seconds The day a filesystem is projected to be full.",
+        "# TYPE sovereign_disk_full_timestamp_seconds gauge",
+        *disks,
+        "# HELP sovereign_finops_prices_stale Prices older than the report's max_price_age_days.",
+        "# TYPE sovereign_finops_prices_stale gauge",
+        "sovereign_finops_prices_stale %d" % len(report["prices"]["stale"]),
+        "# HELP sovereign_finops_unpriced_hosts Hosts the report could not fully price.",
+        "# TYPE sovereign_finops_unpriced_hosts gauge",
+        "sovereign_finops_unpriced_hosts %d" % len(report["totals"]["unpriced_hosts"]),
+    ]
+    return "\n".join(lines) + "\n"

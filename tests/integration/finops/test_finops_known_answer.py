@@ -16,6 +16,7 @@ import csv
 import datetime
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -192,6 +193,7 @@ def run_report(workdir, url, *cli, **module_args):
         "policy": POLICY,
         "focus_csv": str(workdir / "out" / "focus.csv"),
         "focus_parquet": str(workdir / "out" / "focus.parquet"),
+        "html": str(workdir / "out" / "finops.html"),
         **module_args,
     }
     play = [{"name": "FinOps", "hosts": "localhost", "gather_facts": False, "tasks": [
@@ -253,6 +255,9 @@ def test_recommendations_match_the_hand_computed_ones(result, host, expected):
 
 def test_a_move_to_another_zone_only_where_the_policy_allows_it(result):
     assert rightsizing(result, "move")["zone"] == "nl-ams-1"
+    assert rightsizing(result, "move")["reason"].endswith(
+        "in zone nl-ams-1, where the sovereignty policy allows this host's data"
+    )
     assert rightsizing(result, "move")["moves_zone"] is True
     assert rightsizing(result, "stay")["zone"] == "fr-par-1"
     assert rightsizing(result, "stay")["moves_zone"] is False
@@ -291,6 +296,7 @@ def test_end_of_service_types_are_flagged_and_gpu_types_left_alone(result):
     # need 3.0 cores, 5.75 GiB: EOL4 holds it; the cheapest type that is not end-of-service (M4) costs more.
     assert eol["status"] == "fits"
     assert eol["end_of_service"] == {"replacement": "M4", "source": SOURCE, "checked": "2026-11-20"}
+    assert eol["reason"].startswith("EOL4 is end-of-service (replacement: M4). ")
     assert rightsizing(result, "gpu")["status"] == "not_applicable"
 
 
@@ -322,7 +328,7 @@ def test_homelab_energy_and_hardware(result):
     assert nuc2["energy"]["monthly_eur"] == pytest.approx(9.855 * 0.30, abs=1e-9)
     # Bought January 2020 for 48 months: paid off in January 2024, 35 months before December 2026.
     assert nuc2["hardware"]["monthly_eur"] == 0.0
-    assert "fully amortised since 35 months" in nuc2["hardware"]["description"]
+    assert nuc2["hardware"]["description"].endswith("bought 2020-01-15, fully amortised since 35 months")
     # A cloud type of the same size: 4 vCPU and 16 GiB -> L8 (M4 has 8 GiB; G1 has a GPU).
     assert [(e["type"], e["monthly_eur"]) for e in hosts["nuc1"]["cloud_equivalents"]] == [("L8", 56.0)]
 
@@ -362,9 +368,8 @@ def test_focus_rows_hold_every_charge(result):
     total = sum(CLOUD_MONTHLY.values()) + sum(HOMELAB_MONTHLY.values())
     assert sum(float(r["ListCost"]) for r in rows) == pytest.approx(total, abs=1e-6)
     assert {r["BillingPeriodStart"] for r in rows} == {"2026-12-01T00:00:00Z"}
-    assert sorted(result["files"]) == sorted(
-        [str(workdir / "out" / "focus.csv"), str(workdir / "out" / "focus.parquet")]
-    )
+    written = sorted(str(workdir / "out" / name) for name in ("focus.csv", "focus.parquet", "finops.html"))
+    assert sorted(result["files"]) == written
     pyarrow_parquet = pytest.importorskip("pyarrow.parquet")
     table = pyarrow_parquet.read_table(workdir / "out" / "focus.parquet")
     assert table.num_rows == len(rows)
@@ -416,3 +421,54 @@ def test_the_validator_catches_a_broken_row(result, tmp_path):
     (tmp_path / "broken.csv").write_text("\n".join([rows[0], ",".join(broken), *rows[2:]]) + "\n")
     _totals, failed, _output = focus_validator.validate(tmp_path / "broken.csv")
     assert any(rule.startswith("BillingCurrency") for rule in failed), failed
+
+
+def test_metrics_pass_promtool_and_hold_the_figures(result):
+    metrics = result["metrics"]
+    proc = subprocess.run([str(PROMETHEUS / "promtool"), "check", "metrics"], input=metrics, capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = set(metrics.splitlines())
+    steady = round(28 / 730, 8)
+    assert 'sovereign_cost_eur_per_hour{host="steady",provider="scaleway",kind="compute",sku="M4"} %s' % steady in lines
+    nuc2 = 'sovereign_cost_eur_per_hour{host="nuc2",provider="homelab",kind="hardware",sku="hardware-amortisation"} 0.0'
+    assert nuc2 in lines
+    saving = 'sovereign_rightsizing_saving_eur_per_month{host="idle",current_type="L8",recommended_type="S1"} 51.0'
+    assert saving in lines
+    full = datetime.datetime(2027, 1, 17, tzinfo=datetime.UTC).timestamp()
+    assert 'sovereign_disk_full_timestamp_seconds{host="disk",mountpoint="/"} %d' % full in lines
+    assert "sovereign_finops_unpriced_hosts 0" in lines
+
+
+def chromium(*args):
+    binary = shutil.which("chromium-headless-shell")
+    if binary is None:
+        pytest.fail("no chromium-headless-shell: run scripts/setup test-tools")
+    return subprocess.run([binary, "--no-sandbox", "--disable-gpu", *args], capture_output=True, text=True,
+                          check=False, timeout=120)  # fmt: skip
+
+
+def test_html_report_is_self_contained_and_renders_in_chromium(result):
+    page = Path(result["workdir"]) / "out" / "finops.html"
+    text = page.read_text()
+    # Nothing is loaded from anywhere, and the page's policy forbids it.
+    for needle in ("<script", "<link", " src=", "@import", "url(", "@font-face"):
+        assert needle not in text.lower(), needle
+    assert "default-src 'none'" in text
+    dom = chromium("--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert "<h1>Platform cost, 2026-12-01</h1>" in dom.stdout
+    total = sum(CLOUD_MONTHLY.values()) + sum(HOMELAB_MONTHLY.values())
+    assert "<strong>%.2f € a month</strong> for 14 hosts" % total in dom.stdout
+    assert dom.stdout.count("<svg") == 3  # cost by group, usage against capacity, savings
+    for host in HOSTS:
+        assert ">%s<" % host in dom.stdout, host
+    assert "No series in Prometheus for: nodata." in dom.stdout
+    # The screenshot is kept among the test artifacts.
+    artifacts = ROOT / ".cache" / "test-logs"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    shot = artifacts / "finops-report.png"
+    shot.unlink(missing_ok=True)
+    taken = chromium("--screenshot=%s" % shot, "--window-size=1200,2600", page.as_uri())
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert shot.stat().st_size > 20_000
