@@ -118,28 +118,8 @@ ensure_test_tools() {
   # chromium-headless-shell: the FinOps test opens the HTML report in it.
   command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
-  ensure_prometheus_binaries
 }
 
-# prometheus and promtool from Debian's package, unpacked under .cache/tools:
-# the FinOps known-answer test backfills series of known shape with promtool
-# and runs a real Prometheus on loopback. Only the binaries: no service, user
-# or unit is installed on this machine.
-ensure_prometheus_binaries() {
-  local dir="$ROOT/.cache/tools/prometheus" work
-  [ -x "$dir/usr/bin/prometheus" ] && [ -x "$dir/usr/bin/promtool" ] && return 0
-  command -v apt-get >/dev/null || die "missing: Debian's prometheus package (apt-get download prometheus)"
-  work=$(mktemp -d)
-  chmod 0755 "$work"
-  say "Unpacking Debian's prometheus package into $dir"
-  if ! (cd "$work" && apt-get download prometheus >/dev/null 2>&1); then
-    apt-get update -qq || die "apt-get update failed"
-    (cd "$work" && apt-get download prometheus >/dev/null) || die "apt-get download prometheus failed"
-  fi
-  mkdir -p "$dir"
-  dpkg-deb -x "$work"/prometheus_*.deb "$dir" || die "dpkg-deb -x of the prometheus package failed"
-  rm -rf "$work"
-}
 
 # The FOCUS validator's image (tests/tooling/focus_validator): its tag is the
 # hash of its Dockerfile and pins, so a change rebuilds it and an unchanged one

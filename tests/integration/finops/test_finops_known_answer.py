@@ -1,7 +1,7 @@
 """sovereign.cloud.finops_report against a real Prometheus holding series of known shape.
 
 The series are backfilled with promtool (Debian's prometheus package, unpacked
-by `scripts/setup test-tools`), Prometheus listens on loopback, and the module
+under .cache/tools by tests/tooling/debian_tools.py), Prometheus listens on loopback, and the module
 runs in ansible-playbook as users run it. Every expected figure below is
 worked out by hand from the shapes and from this test's price catalog, and
 the module must return exactly it.
@@ -30,10 +30,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
 
+import debian_tools  # noqa: E402
 import finops_series as series  # noqa: E402
 import focus_validator  # noqa: E402
 
-PROMETHEUS = ROOT / ".cache" / "tools" / "prometheus" / "usr" / "bin"
 G = series.GIB
 # The window's last sample, the evaluation time, and the report's date.
 END = int(datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC).timestamp())
@@ -135,6 +135,10 @@ HOSTS = {
 }  # fmt: skip
 
 
+# Debian's prometheus and promtool, unpacked under .cache/tools (never installed).
+PROMETHEUS = debian_tools.TOOLS / "prometheus" / "usr" / "bin"
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -143,8 +147,8 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
-    if not (PROMETHEUS / "prometheus").is_file():
-        pytest.fail("no Prometheus under %s: run scripts/setup test-tools" % PROMETHEUS)
+    if debian_tools.unpacked("prometheus", "usr/bin/prometheus") is None:
+        pytest.fail("Debian's prometheus package could not be downloaded and unpacked (apt-get download prometheus)")
     work = tmp_path_factory.mktemp("prometheus")
     series.write(work / "series.om", SHAPES, END, SAMPLES, STEP)
     subprocess.run([str(PROMETHEUS / "promtool"), "tsdb", "create-blocks-from", "openmetrics", "-q",

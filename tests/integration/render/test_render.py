@@ -272,7 +272,7 @@ def dashboards(out):
 
 def test_shipped_dashboards_use_only_provisioned_datasources(rendered):
     found = dashboards(rendered[0])
-    assert set(found) == {"node-overview.json", "logs-overview.json"}
+    assert set(found) == {"node-overview.json", "logs-overview.json", "platform-cost.json"}
     uids = {"sovereign-prometheus", "sovereign-loki", "sovereign-alertmanager"}
     for name, dashboard in found.items():
         assert dashboard["uid"].startswith("sovereign-"), name
