@@ -155,8 +155,11 @@ class ActionModule(ActionBase):
             raw = hostvars.raw_get(host.name) if hasattr(hostvars, "raw_get") else hostvars[host.name]
             facts = sov.templated_host_facts(raw, lambda v: self._templar.copy_with_new_env(available_variables=v))
             found = set()
+            # Scaleway's hosts are placed by zone, OVHcloud's by region (their inventories set one or the other).
+            key = "sovereign_zone" if host.zone else "sovereign_region"
             for zone in zones:
-                moved = dict(facts, sovereign_zone=zone, sovereign_region=None, sovereign_country=None)
+                moved = dict(facts, sovereign_zone=None, sovereign_region=None, sovereign_country=None)
+                moved[key] = zone
                 if evaluator.evaluate_host(host.name, moved)["verdict"] == "compliant":
                     found.add(zone)
             return found

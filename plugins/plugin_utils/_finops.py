@@ -237,6 +237,11 @@ class Host:
     resource_id: str | None = None
 
     @property
+    def location(self):
+        """Where the host runs, as the price catalog's `zones` name it: Scaleway's zone, OVHcloud's region."""
+        return self.zone or self.region
+
+    @property
     def self_operated(self):
         return self.power is not None or self.hardware is not None or self.provider == "homelab"
 
@@ -488,8 +493,8 @@ def _fits(candidate, need, arch):
 
 def _placements(candidate, host, allowed_zones):
     """Where the host could run the candidate: its own zone, or zones the policy allows."""
-    if candidate.zones is None or host.zone in candidate.zones:
-        return [host.zone]
+    if candidate.zones is None or host.location in candidate.zones:
+        return [host.location]
     return [z for z in candidate.zones if z in allowed_zones(host, candidate.zones)]
 
 
@@ -556,8 +561,8 @@ def _rightsize(host, usage, catalog, current_monthly, window, allowed_zones):  #
     result.update(
         status="recommendation" if current_holds else "undersized",
         recommended_type=best.name,
-        zone=host.zone if host.zone in zones else zones[0],
-        moves_zone=host.zone not in zones,
+        zone=host.location if host.location in zones else zones[0],
+        moves_zone=host.location not in zones,
         monthly_eur=_round(best.monthly_eur),
         risk=_risk(usage, best),
         price=best.evidence(),

@@ -2,7 +2,9 @@
 
 Test and benchmark fixture, not part of the collection. Paths and JSON follow
 the API console (https://eu.api.ovh.com/console/) and the official `ovh` SDK:
-/auth/time answers the server time the SDK signs with; signed calls without
+/auth/time answers the server time the SDK signs with; a project's flavors
+(GET /cloud/project/{serviceName}/flavor: vcpus, ram in MiB, osType, planCodes)
+come as the API console's cloud.flavor.Flavor; signed calls without
 the X-Ovh-Application, X-Ovh-Consumer, X-Ovh-Timestamp and X-Ovh-Signature
 headers get 403 INVALID_CREDENTIAL, a signature not in the SDK's "$1$" form
 400, and unknown projects or servers the API's 404 bodies.
@@ -19,6 +21,9 @@ import uuid
 from fake_api_core import stable_uuid
 
 OVH_FLAVORS = {"b3-8": (6800000, 2900000000), "d2-4": (1080000, 520000000), "c3-16": (13700000, 6200000000)}
+# vCPUs and RAM in MiB of each flavor (GET /cloud/project/{serviceName}/flavor).
+OVH_FLAVOR_SIZES = {"b3-8": (2, 8192), "d2-4": (2, 4096), "c3-16": (8, 16384)}
+OVH_FLAVOR_REGIONS = ("GRA11", "SBG5", "DE1", "WAW1", "BHS5")
 
 
 class OVHData:
@@ -124,6 +129,35 @@ class OVHData:
         self.dedicated[name] = server
         return server
 
+    def flavors(self, project):
+        """A project's flavors, as GET /cloud/project/{serviceName}/flavor lists them (cloud.flavor.Flavor):
+        one per flavor and region, a Windows twin of each (its price includes the licence),
+        and a flavor no plan code prices."""
+        found = []
+        for name, (vcpus, ram) in OVH_FLAVOR_SIZES.items():
+            for region in OVH_FLAVOR_REGIONS:
+                for os_type, prefix in (("linux", ""), ("windows", "win-")):
+                    found.append({
+                        "id": stable_uuid("flavor", prefix + name, region),
+                        "name": prefix + name,
+                        "region": region,
+                        "vcpus": vcpus,
+                        "ram": ram,
+                        "disk": 50,
+                        "osType": os_type,
+                        "type": "ovh.ssd.eg",
+                        "available": True,
+                        "inboundBandwidth": 250,
+                        "outboundBandwidth": 250,
+                        "quota": 100,
+                        "planCodes": {"hourly": "%s%s.consumption" % (prefix, name),
+                                      "monthly": "%s%s.monthly.postpaid" % (prefix, name)},
+                    })  # fmt: skip
+        found.append({"id": stable_uuid("flavor", "unpriced", "GRA11"), "name": "unpriced", "region": "GRA11",
+                      "vcpus": 1, "ram": 2048, "disk": 10, "osType": "linux", "type": "ovh.ssd.eg", "available": True,
+                      "planCodes": {"hourly": None, "monthly": None}})  # fmt: skip
+        return found
+
     def catalog(self):
         addons = []
         for flavor, (hourly, monthly) in OVH_FLAVORS.items():
@@ -206,6 +240,11 @@ class OVHRoutes:
                 return 400, {"message": "Invalid signature"}, {}
         if path == "/cloud/project":
             return 200, list(self.data.projects), {}
+        if path.startswith("/cloud/project/") and path.endswith("/flavor"):
+            project = urllib.parse.unquote(path.split("/")[3])
+            if project not in self.data.projects:
+                return 404, {"message": "This service does not exist", "class": "Client::NotFound"}, {}
+            return 200, self.data.flavors(project), {}
         if path.startswith("/cloud/project/") and path.endswith("/instance"):
             project = urllib.parse.unquote(path.split("/")[3])
             if project not in self.data.projects:

@@ -189,6 +189,27 @@ def test_rightsizing_other_zones_only_through_the_policy():
     assert (found["recommended_type"], found["zone"], found["moves_zone"]) == ("SMALL", "nl-ams-1", True)
 
 
+def test_ovhcloud_hosts_are_placed_by_region():
+    data = copy.deepcopy(CATALOG)
+    data["providers"]["ovhcloud"] = {
+        "vat_included": False,
+        "vat_source": "catalog",
+        "types": {
+            "b3-8": {"vcpus": 2, "memory_gib": 8, "monthly_eur": 29.0, "zones": ["GRA11", "SBG5"],
+                     "source": "s", "checked": "2026-11-30"},
+            "d2-4": {"vcpus": 2, "memory_gib": 4, "monthly_eur": 5.2, "zones": ["SBG5"], "source": "s",
+                     "checked": "2026-11-30"},
+        },
+    }  # fmt: skip
+    host = finops.host_of(
+        "vps", {"sovereign_provider": "ovhcloud", "sovereign_region": "GRA11", "cloud_type": "b3-8"}, []
+    )
+    found = finops.rightsize(host, usage(), catalog(data), None, window="14d")
+    assert found["status"] == "fits"  # d2-4 is only in SBG5, which no policy allowed
+    found = finops.rightsize(host, usage(), catalog(data), None, window="14d", allowed_zones=lambda _h, z: {"SBG5"})
+    assert (found["recommended_type"], found["zone"], found["moves_zone"]) == ("d2-4", "SBG5", True)
+
+
 def test_no_fit_when_nothing_holds_the_need():
     found = finops.rightsize(cloud_host(), usage(p95=6, used_gib=20), catalog(), None, window="14d")
     assert found["status"] == "no_fit"
