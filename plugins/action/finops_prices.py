@@ -136,8 +136,8 @@ class ActionModule(ActionBase):
         }
         items, errors, _absent = scw.list_all(listers, args["max_workers"])
         if errors:
-            raise AnsibleActionFail("scaleway: " + "; ".join("%s: %s" % (scope, ci.describe_error(exc))
-                                                            for scope, exc in sorted(errors.items())))  # fmt: skip
+            failed = ["%s: %s" % (scope, ci.describe_error(exc)) for scope, exc in sorted(errors.items())]
+            raise AnsibleActionFail("scaleway: " + "; ".join(failed))
         answers = {scope.rsplit(" ", 1)[1]: found for scope, found in items.items() if found}
         if not answers:
             raise AnsibleActionFail("scaleway: no zone answered with instance types (%s)" % ", ".join(zones))

@@ -70,13 +70,24 @@ class ActionModule(ActionBase):
             catalog = finops.load_price_catalog(args["prices_file"])
             hosts = self._hosts(args, task_vars)
             allowed_zones = self._allowed_zones(args, task_vars, today)
-            query = promql.query(args["job"], args["window"])
+            main_queries = promql.queries(args["job"], args["window"])
         except finops.FinopsError as exc:
             raise AnsibleActionFail(str(exc)) from exc
 
-        answer = self._prometheus(args, task_vars, query)
+        # The figures in parallel, then the raw-counter CPU figures of the
+        # hosts whose recorded series does not cover the window, if any.
+        sent = len(main_queries)
         try:
-            usages = promql.usages(answer)
+            answers = list(self._prometheus(args, task_vars, main_queries).values())
+            figures, _disks = promql.raw_figures(answers)
+            fallback = None
+            reported = {h.name for h in hosts}
+            late = [name for name in promql.needing_fallback(figures) if name in reported]
+            if late:
+                query = promql.fallback_query(late, args["job"], args["window"])
+                fallback = self._prometheus(args, task_vars, {"fallback": query})["fallback"]
+                sent += 1
+            usages = promql.usages(answers, fallback)
             report = finops.report(
                 hosts, usages, catalog, today, window=args["window"],
                 max_price_age_days=args["max_price_age_days"], allowed_zones=allowed_zones,
@@ -109,7 +120,8 @@ class ActionModule(ActionBase):
             report=report,
             metrics=finops.metrics_text(report),
             files=written,
-            queries=1,
+            queries=sent,
+            raw_counter_hosts=late,
             msg="%d host(s): %.2f EUR a month (estimate, VAT excluded where stated), %.2f EUR of savings found"
             % (report["totals"]["hosts"], report["totals"]["monthly_eur"], report["totals"]["saving_eur"]),
         )
@@ -166,7 +178,8 @@ class ActionModule(ActionBase):
 
         return allowed
 
-    def _prometheus(self, args, task_vars, query):
+    def _prometheus(self, args, task_vars, queries):
+        """{name: Prometheus' answer} of named queries, sent in parallel by one module run on the task's host."""
         url, ca_path = args["prometheus_url"], args["prometheus_ca_path"]
         if not url:
             endpoint = self._published_prometheus(task_vars)
@@ -178,7 +191,7 @@ class ActionModule(ActionBase):
             url, ca_path = endpoint["url"], ca_path or endpoint.get("ca") or None
         module_args = {
             "url": url,
-            "query": query,
+            "queries": queries,
             "time": args["at"] or "%.3f" % time.time(),
             "ca_path": ca_path,
             "url_username": args["prometheus_username"],
@@ -189,7 +202,7 @@ class ActionModule(ActionBase):
         )
         if answer.get("failed"):
             raise AnsibleActionFail("Prometheus at %s: %s" % (url, answer.get("msg")))
-        return {"status": "success", "data": answer.get("data")}
+        return {name: {"status": "success", "data": data} for name, data in (answer.get("answers") or {}).items()}
 
     @staticmethod
     def _published_prometheus(task_vars):

@@ -37,9 +37,12 @@ description:
     saving as an estimate, and the headroom left. Fewer than 100 samples give
     no recommendation and no saving."
   - Disks are projected from the linear fill rate of each filesystem over the window.
-  - Reads the usage figures from Prometheus in one request
+  - Reads the usage figures from Prometheus in three queries sent in parallel
     (M(sovereign.cloud.prometheus_query) on the task's host), whatever the
-    number of hosts.
+    number of hosts. CPU figures read the series the prometheus role records
+    (C(instance:sovereign_cpu_busy_cores:rate5m)); hosts whose recorded series
+    covers less than 90 % of the window are computed from the raw counters in
+    a fourth query.
   - Tags for the totals come from C(cloud_labels) (the inventories' C(key=value)
     tags) and C(finops_tags) (a mapping set on the host).
   - Writes the report as FOCUS 1.2 cost-and-usage rows (O(focus_csv),
@@ -182,7 +185,7 @@ report:
 metrics:
   description:
     - The report in Prometheus' text format, for node_exporter's textfile
-      collector: C(sovereign_cost_eur_per_hour) by C(host), C(provider),
+      collector. C(sovereign_cost_eur_per_hour) by C(host), C(provider),
       C(kind) (V(compute), V(energy), V(hardware)) and C(sku);
       C(sovereign_rightsizing_saving_eur_per_month);
       C(sovereign_disk_full_timestamp_seconds); C(sovereign_finops_prices_stale);
@@ -196,7 +199,12 @@ files:
   type: list
   elements: str
 queries:
-  description: The number of requests made to Prometheus (one, whatever the number of hosts).
+  description: The number of PromQL queries sent to Prometheus (three, four with RV(raw_counter_hosts)).
   returned: always
   type: int
+raw_counter_hosts:
+  description: The hosts whose CPU figures came from the raw counters, for lack of the recorded series.
+  returned: always
+  type: list
+  elements: str
 """

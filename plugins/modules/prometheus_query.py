@@ -6,13 +6,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: prometheus_query
-short_description: Run one PromQL instant query on the managed host, read-only
+short_description: Run PromQL instant queries on the managed host, read-only
 version_added: 0.3.0
 author: sovereign.cloud maintainers (@sovereign-cloud)
 description:
-  - Sends one instant query to Prometheus' HTTP API (C(POST /api/v1/query),
+  - Sends instant queries to Prometheus' HTTP API (C(POST /api/v1/query),
     form-encoded, so long expressions fit) from the managed host, and returns
-    Prometheus' C(data). The collection's Prometheus listens on loopback by
+    Prometheus' C(data). O(queries) are sent in parallel, one connection each
+    (Prometheus evaluates each query on one core). The collection's Prometheus listens on loopback by
     default, so run this on the Prometheus host.
   - Fails with Prometheus' own error message when it refuses the query.
   - The M(sovereign.cloud.finops_report) action runs it to read the usage series.
@@ -22,9 +23,11 @@ options:
     type: str
     required: true
   query:
-    description: The PromQL expression.
+    description: The PromQL expression. Exactly one of O(query) and O(queries) is required.
     type: str
-    required: true
+  queries:
+    description: Named PromQL expressions, sent in parallel; their answers come back in RV(answers) by name.
+    type: dict
   time:
     description:
       - The evaluation time, as Unix seconds or RFC 3339. Prometheus' current
@@ -73,10 +76,15 @@ EXAMPLES = r"""
 
 RETURN = r"""
 data:
-  description: Prometheus' C(data) object, C(resultType) and C(result).
-  returned: success
+  description: Prometheus' C(data) object, C(resultType) and C(result), for O(query).
+  returned: success and O(query) given
   type: dict
   sample: {resultType: vector, result: [{metric: {instance: nuc1}, value: [1764547200, "0.25"]}]}
+answers:
+  description: Prometheus' C(data) object of each query of O(queries), by name.
+  returned: success and O(queries) given
+  type: dict
+  sample: {cpu: {resultType: vector, result: []}}
 warnings_from_prometheus:
   description: The warnings of Prometheus' answer, if any.
   returned: success
@@ -85,6 +93,7 @@ warnings_from_prometheus:
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.six.moves.urllib.error import HTTPError
@@ -99,22 +108,9 @@ def _answer(body):
         return None
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec={
-            "url": {"type": "str", "required": True},
-            "query": {"type": "str", "required": True},
-            "time": {"type": "str"},
-            "timeout": {"type": "int", "default": 120},
-            "ca_path": {"type": "path"},
-            "validate_certs": {"type": "bool", "default": True},
-            "url_username": {"type": "str"},
-            "url_password": {"type": "str", "no_log": True},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    form = {"query": params["query"]}
+def _ask(params, query):
+    """(data, warnings) of one query, or (None, message) when it fails."""
+    form = {"query": query}
     if params["time"]:
         form["time"] = params["time"]
     endpoint = params["url"].rstrip("/") + "/api/v1/query"
@@ -136,16 +132,50 @@ def main():
         # Prometheus answers a refused query with 400 or 422 and a JSON error.
         answer = _answer(exc.read())
         if not answer:
-            module.fail_json(msg="%s: HTTP %s %s" % (endpoint, exc.code, exc.reason))
-    except Exception as exc:
-        module.fail_json(msg="%s: %s" % (endpoint, exc))
+            return None, "%s: HTTP %s %s" % (endpoint, exc.code, exc.reason)
+    except Exception as exc:  # every transport error is reported the same way
+        return None, "%s: %s" % (endpoint, exc)
     if not isinstance(answer, dict):
-        module.fail_json(msg="%s: the answer is not Prometheus' JSON" % endpoint)
+        return None, "%s: the answer is not Prometheus' JSON" % endpoint
     if answer.get("status") != "success":
-        module.fail_json(
-            msg="Prometheus refused the query: %s: %s" % (answer.get("errorType"), answer.get("error")),
-        )
-    module.exit_json(changed=False, data=answer.get("data"), warnings_from_prometheus=answer.get("warnings") or [])
+        return None, "Prometheus refused the query: %s: %s" % (answer.get("errorType"), answer.get("error"))
+    return answer.get("data"), answer.get("warnings") or []
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "url": {"type": "str", "required": True},
+            "query": {"type": "str"},
+            "queries": {"type": "dict"},
+            "time": {"type": "str"},
+            "timeout": {"type": "int", "default": 120},
+            "ca_path": {"type": "path"},
+            "validate_certs": {"type": "bool", "default": True},
+            "url_username": {"type": "str"},
+            "url_password": {"type": "str", "no_log": True},
+        },
+        mutually_exclusive=[("query", "queries")],
+        required_one_of=[("query", "queries")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    named = params["queries"] if params["queries"] is not None else {"": params["query"]}
+    for name, query in named.items():
+        if not isinstance(query, str) or not query.strip():
+            module.fail_json(msg="queries: %s is not a PromQL expression" % (name or "query"))
+    with ThreadPoolExecutor(max_workers=max(1, len(named))) as pool:
+        futures = {name: pool.submit(_ask, params, query) for name, query in named.items()}
+        answers = {name: future.result() for name, future in futures.items()}
+    failed = ["%s%s" % ("%s: " % name if name else "", found[1]) for name, found in answers.items() if found[0] is None]
+    if failed:
+        module.fail_json(msg="; ".join(failed))
+    warnings = [w for _data, found in answers.values() for w in found]
+    if params["queries"] is None:
+        module.exit_json(changed=False, data=answers[""][0], warnings_from_prometheus=warnings)
+    module.exit_json(
+        changed=False, answers={name: found[0] for name, found in answers.items()}, warnings_from_prometheus=warnings
+    )
 
 
 if __name__ == "__main__":

@@ -1,20 +1,25 @@
 # Copyright: sovereign.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The usage figures of the FinOps report, read from Prometheus in one request.
+"""The usage figures of the FinOps report, read from Prometheus in a fixed number of queries.
 
 Internal to sovereign.cloud, not a public API.
 
-One PromQL expression holds every figure: each aggregation is labelled with
-`figure` and the results are joined with `or`, so the report asks Prometheus
-once, whatever the number of hosts (issue #18: aggregations, never one query
-per host). Every figure is an aggregation by `instance`, which the prometheus
-role sets to the inventory name of the host (file_sd labels).
+Every figure is an aggregation by `instance` (the prometheus role sets it to
+the inventory name of the host), labelled with `figure` and joined with `or`
+into three expressions that Prometheus answers in parallel (GROUPS), whatever
+the number of hosts. Only hosts without enough recorded CPU series need a
+fourth expression (fallback_query), which names them.
 
 Series (node_exporter):
 - CPU busy cores: the 5-minute rate of node_cpu_seconds_total in every mode
   but idle, iowait and steal, summed per host: node-mixin's definition of
-  node CPU utilisation (instance:node_cpu_utilisation:rate5m).
+  node CPU utilisation. The prometheus role records it every evaluation
+  interval as RECORDED (BUSY_RULE); the 95th percentile and the mean over the
+  window read that one series per host. A host whose recorded series covers
+  less than 90 % of the window (the rule was deployed later) is computed from
+  the raw counters instead: the percentile through a subquery at 5-minute
+  steps, the mean as the rate of the counters over the window.
 - Memory used: MemTotal - MemAvailable. Its maximum over the window is
   max(MemTotal) - min(MemAvailable) over the raw samples, which is exact while
   the memory size does not change, and costs no subquery.
@@ -24,6 +29,8 @@ Series (node_exporter):
   one scrape interval of energy.
 - Disks: node_filesystem_{size,avail}_bytes of real filesystems, and deriv()
   of avail over the window: the linear fill rate.
+- Capacity now (CPUs, filesystem size and free bytes): the last value of the
+  last CAPACITY_LOOKBACK, not the whole window.
 """
 
 from __future__ import annotations
@@ -34,7 +41,14 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._finops import CPU
 
 REAL_FILESYSTEMS = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|fuse.*|autofs",mountpoint!~"/run($|/.*)|/boot($|/.*)"'
 BUSY_MODES = 'mode!~"idle|iowait|steal"'
+RECORDED = "instance:sovereign_cpu_busy_cores:rate5m"
+# The recording rule the prometheus role ships (roles/prometheus/templates/sovereign-rules.yml.j2;
+# the render test checks they are the same).
+BUSY_RULE = "sum by (instance, job) (rate(node_cpu_seconds_total{%s}[5m]))" % BUSY_MODES
 SUBQUERY_STEP = "5m"
+CAPACITY_LOOKBACK = "6h"
+# A recorded series covering less of the window than this share of the raw samples is not used.
+RECORDED_COVERAGE = 0.9
 
 
 def _window(window):
@@ -51,82 +65,144 @@ def _job(job):
     return text
 
 
-def figures(job="node", window="14d"):
-    """{figure: PromQL expression}, each an aggregation by instance (and mountpoint for disks)."""
-    w = _window(window)
-    job = _job(job)
-    sel = 'job="%s"' % job
-    busy = "sum by (instance) (rate(node_cpu_seconds_total{%s,%s}[5m]))" % (sel, BUSY_MODES)
-    cores_now = 'count by (instance) (node_cpu_seconds_total{%s,mode="idle"})' % sel
+def groups(job="node", window="14d"):
+    """{group: {figure: PromQL}}: the figures, in groups of about equal cost for Prometheus."""
+    w, sel = _window(window), 'job="%s"' % _job(job)
     fs = "%s,%s" % (sel, REAL_FILESYSTEMS)
+    recorded = "%s{%s}[%s]" % (RECORDED, sel, w)
     return {
-        "cpu_p95_cores": "quantile_over_time(%s, (%s)[%s:%s])" % (CPU_QUANTILE, busy, w, SUBQUERY_STEP),
-        "cpu_mean_utilisation": "avg_over_time((%s / %s)[%s:%s])" % (busy, cores_now, w, SUBQUERY_STEP),
-        "cpu_cores": 'count by (instance) (last_over_time(node_cpu_seconds_total{%s,mode="idle"}[%s]))' % (sel, w),
-        "memory_bytes": "max by (instance) (max_over_time(node_memory_MemTotal_bytes{%s}[%s]))" % (sel, w),
-        "memory_max_used_bytes": (
-            "max by (instance) (max_over_time(node_memory_MemTotal_bytes{%s}[%s]))"
-            " - min by (instance) (min_over_time(node_memory_MemAvailable_bytes{%s}[%s]))" % (sel, w, sel, w)
-        ),
-        "samples": "max by (instance) (count_over_time(node_memory_MemAvailable_bytes{%s}[%s]))" % (sel, w),
-        "rapl_watts": 'sum by (instance) (rate({__name__=~"node_rapl_(package|dram)_joules_total",%s}[%s]))' % (sel, w),
-        "fs_size_bytes": "max by (instance, mountpoint) (last_over_time(node_filesystem_size_bytes{%s}[%s]))" % (fs, w),
-        "fs_avail_bytes": "max by (instance, mountpoint) (last_over_time(node_filesystem_avail_bytes{%s}[%s]))"
-        % (fs, w),
-        "fs_deriv_bytes_per_s": "max by (instance, mountpoint) (deriv(node_filesystem_avail_bytes{%s}[%s]))" % (fs, w),
+        "cpu": {
+            "cpu_p95_cores": "max by (instance) (quantile_over_time(%s, %s))" % (CPU_QUANTILE, recorded),
+            "cpu_mean_cores": "max by (instance) (avg_over_time(%s))" % recorded,
+            "recorded_samples": "max by (instance) (count_over_time(%s))" % recorded,
+        },
+        "memory": {
+            "memory_bytes": "max by (instance) (max_over_time(node_memory_MemTotal_bytes{%s}[%s]))" % (sel, w),
+            "memory_min_available_bytes": "min by (instance) (min_over_time(node_memory_MemAvailable_bytes{%s}[%s]))"
+            % (sel, w),
+            "samples": "max by (instance) (count_over_time(node_memory_MemAvailable_bytes{%s}[%s]))" % (sel, w),
+        },
+        "other": {
+            "cpu_cores": 'count by (instance) (last_over_time(node_cpu_seconds_total{%s,mode="idle"}[%s]))'
+            % (sel, CAPACITY_LOOKBACK),
+            "rapl_watts": 'sum by (instance) (rate({__name__=~"node_rapl_(package|dram)_joules_total",%s}[%s]))'
+            % (sel, w),
+            "fs_size_bytes": "max by (instance, mountpoint) (last_over_time(node_filesystem_size_bytes{%s}[%s]))"
+            % (fs, CAPACITY_LOOKBACK),
+            "fs_avail_bytes": "max by (instance, mountpoint) (last_over_time(node_filesystem_avail_bytes{%s}[%s]))"
+            % (fs, CAPACITY_LOOKBACK),
+            "fs_deriv_bytes_per_s": "max by (instance, mountpoint) (deriv(node_filesystem_avail_bytes{%s}[%s]))"
+            % (fs, w),
+        },
     }
 
 
-def query(job="node", window="14d"):
-    """The one expression: every figure, labelled, joined with `or`."""
+def fallback_figures(instances, job="node", window="14d"):
+    """{figure: PromQL} of CPU figures from the raw counters, for the named instances only."""
+    w, sel = _window(window), 'job="%s"' % _job(job)
+    names = "|".join(_regex_escape(name) for name in sorted(instances))
+    busy = 'sum by (instance) (rate(node_cpu_seconds_total{%s,instance=~"%s",%s}[5m]))' % (sel, names, BUSY_MODES)
+    return {
+        "cpu_p95_cores": "quantile_over_time(%s, (%s)[%s:%s])" % (CPU_QUANTILE, busy, w, SUBQUERY_STEP),
+        "cpu_mean_cores": 'sum by (instance) (rate(node_cpu_seconds_total{%s,instance=~"%s",%s}[%s]))'
+        % (sel, names, BUSY_MODES, w),
+    }
+
+
+def _regex_escape(name):
+    special = set("\\.+*?()|[]{}^$")
+    return "".join("\\\\" + c if c in special else c for c in str(name)).replace('"', '\\"')
+
+
+def join(figures):
+    """One expression: every figure, labelled, joined with `or`."""
     return " or ".join(
-        'label_replace(%s, "figure", "%s", "", "")' % (expression, name)
-        for name, expression in figures(job, window).items()
+        'label_replace(%s, "figure", "%s", "", "")' % (expression, name) for name, expression in figures.items()
     )
+
+
+def queries(job="node", window="14d"):
+    """{group: expression} of the main request."""
+    return {name: join(figures) for name, figures in groups(job, window).items()}
+
+
+def fallback_query(instances, job="node", window="14d"):
+    return join(fallback_figures(instances, job, window))
 
 
 def _value(sample, where):
     try:
-        value = float(sample["value"][1])
+        return float(sample["value"][1])
     except (KeyError, IndexError, TypeError, ValueError):
         raise FinopsError("Prometheus answer: %s has no numeric value: %r" % (where, sample)) from None
-    return value
 
 
-def usages(answer):
-    """{instance: Usage} from Prometheus' JSON answer to query(); FinopsError if it is not one."""
+def _samples(answer):
     if not isinstance(answer, dict) or answer.get("status") != "success":
         error = answer.get("error") if isinstance(answer, dict) else None
         raise FinopsError("Prometheus refused the query: %s" % (error or answer))
     data = answer.get("data") or {}
     if data.get("resultType") != "vector":
         raise FinopsError("Prometheus answer: expected a vector, got %r" % data.get("resultType"))
-    found = {}
-    disks = {}
-    for sample in data.get("result") or []:
-        labels = sample.get("metric") or {}
-        figure, instance = labels.get("figure"), labels.get("instance")
-        if not figure or not instance:
-            continue
-        value = _value(sample, "%s of %s" % (figure, instance))
-        if math.isnan(value):  # no data in the window for this figure
-            continue
-        usage = found.setdefault(instance, Usage())
-        if figure.startswith("fs_"):
-            disks.setdefault(instance, {}).setdefault(labels.get("mountpoint", ""), {})[figure[3:]] = value
-        elif figure == "samples":
-            usage.samples = int(value)
-        elif hasattr(usage, figure):
-            setattr(usage, figure, value)
-    for instance, mounts in disks.items():
-        found[instance].filesystems = [
+    return data.get("result") or []
+
+
+def raw_figures(answers):
+    """{instance: {figure: value}} and {instance: {mountpoint: {figure: value}}} from Prometheus' answers."""
+    found, disks = {}, {}
+    for answer in answers:
+        for sample in _samples(answer):
+            labels = sample.get("metric") or {}
+            figure, instance = labels.get("figure"), labels.get("instance")
+            if not figure or not instance:
+                continue
+            value = _value(sample, "%s of %s" % (figure, instance))
+            if math.isnan(value):  # no data in the window for this figure
+                continue
+            if figure.startswith("fs_"):
+                disks.setdefault(instance, {}).setdefault(labels.get("mountpoint", ""), {})[figure[3:]] = value
+            else:
+                found.setdefault(instance, {})[figure] = value
+    return found, disks
+
+
+def needing_fallback(figures):
+    """The instances with enough raw samples whose recorded CPU series covers too little of the window."""
+    return sorted(
+        instance
+        for instance, values in figures.items()
+        if values.get("samples", 0) and values.get("recorded_samples", 0) < RECORDED_COVERAGE * values["samples"]
+    )
+
+
+def usages(answers, fallback=None):
+    """{instance: Usage} from the main answers and, for the hosts it names, the fallback answer."""
+    found, disks = raw_figures(answers)
+    if fallback is not None:
+        redone, _no_disks = raw_figures([fallback])
+        for instance, values in redone.items():
+            found.setdefault(instance, {}).update(values)
+    result = {}
+    for instance in set(found) | set(disks):
+        values = found.get(instance, {})
+        usage = result[instance] = Usage()
+        usage.samples = int(values.get("samples", 0))
+        usage.cpu_cores = values.get("cpu_cores")
+        usage.memory_bytes = values.get("memory_bytes")
+        usage.cpu_p95_cores = values.get("cpu_p95_cores")
+        usage.rapl_watts = values.get("rapl_watts")
+        if values.get("memory_bytes") is not None and values.get("memory_min_available_bytes") is not None:
+            usage.memory_max_used_bytes = values["memory_bytes"] - values["memory_min_available_bytes"]
+        if values.get("cpu_mean_cores") is not None and usage.cpu_cores:
+            usage.cpu_mean_utilisation = values["cpu_mean_cores"] / usage.cpu_cores
+        usage.filesystems = [
             {
                 "mountpoint": mountpoint,
                 "size_bytes": v["size_bytes"],
                 "avail_bytes": v["avail_bytes"],
                 "deriv_bytes_per_s": v.get("deriv_bytes_per_s"),
             }
-            for mountpoint, v in sorted(mounts.items())
+            for mountpoint, v in sorted(disks.get(instance, {}).items())
             if "size_bytes" in v and "avail_bytes" in v
         ]
-    return found
+    return result

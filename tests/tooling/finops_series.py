@@ -36,6 +36,10 @@ class Shape:
     rapl_watts: float | None = None
     iowait: float = 0.05  # cores in iowait, not counted as busy
     first_sample: int = 0  # samples before this index are left out (a host added late)
+    # From this sample on, the prometheus role's recording rule's series
+    # (instance:sovereign_cpu_busy_cores:rate5m), as Prometheus computes it;
+    # None: no recorded series (the rule is not deployed).
+    recorded_from: int | None = None
 
 
 def openmetrics(shapes, end, count, step=60):
@@ -48,6 +52,7 @@ def openmetrics(shapes, end, count, step=60):
         "node_filesystem_size_bytes": "gauge",
         "node_filesystem_avail_bytes": "gauge",
         "node_rapl_package_joules_total": "counter",
+        "instance:sovereign_cpu_busy_cores:rate5m": "gauge",
     }
     for family, kind in families.items():
         name = family.removesuffix("_total") if kind == "counter" else family
@@ -93,6 +98,17 @@ def _all_samples(family, shape, start, count, step):
         for m in range(count):
             value = shape.disk_size if family == "node_filesystem_size_bytes" else shape.disk_avail(m)
             yield "%s%s %r %d" % (family, labels, float(value), start + m * step)
+    elif family == "instance:sovereign_cpu_busy_cores:rate5m" and shape.recorded_from is not None:
+        # rate(...[5m]) at a sample's time sees the samples of the last 5
+        # minutes, `lag` intervals apart from the first to the last, and
+        # extrapolates their increase to 5 minutes: the mean over those intervals.
+        lag = -(-300 // step) - 1
+        total = [0.0]
+        for m in range(1, count):
+            total.append(total[-1] + shape.busy(m) * step)
+        for m in range(max(lag, shape.recorded_from), count):
+            value = (total[m] - total[m - lag]) / (lag * step)
+            yield "%s%s %r %d" % (family, _labels(shape), value, start + m * step)
     elif family == "node_rapl_package_joules_total" and shape.rapl_watts is not None:
         labels = _labels(shape, index="0", path="/sys/class/powercap/intel-rapl:0")
         for m in range(count):

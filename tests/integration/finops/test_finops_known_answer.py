@@ -80,15 +80,22 @@ TARIFF = {"eur_per_kwh": 0.25, "source": "test tariff", "checked": "2026-11-01"}
 
 
 def shape(name, cpus, busy, total_gib, used_gib, **extra):
+    """A host's series; by default with the prometheus role's recorded CPU series over the whole window."""
     used = used_gib if callable(used_gib) else (lambda _m, u=used_gib: u)
+    extra.setdefault("recorded_from", 0)
     return series.Shape(name, cpus, busy if callable(busy) else (lambda _m, b=busy: b), total_gib * G,
                         lambda m: total_gib * G - used(m) * G, **extra)  # fmt: skip
 
 
+# Hosts whose CPU figures come from the raw counters: no recorded series at
+# all, or one covering only the last day of the window (the rule deployed late).
+RAW_COUNTER_HOSTS = ["move", "spiky", "steady"]
+
+
 SHAPES = [
-    shape("steady", 4, 0.5, 8, 1.5),
+    shape("steady", 4, 0.5, 8, 1.5, recorded_from=None),
     # 1.8 cores for an hour every ten hours, 0.2 otherwise: p95 is on the plateau.
-    shape("spiky", 4, lambda m: 1.8 if m % 300 < 30 else 0.2, 8, 2.5),
+    shape("spiky", 4, lambda m: 1.8 if m % 300 < 30 else 0.2, 8, 2.5, recorded_from=None),
     shape("idle", 8, 0.02, 16, 0.5),
     # Used memory grows from 1 GiB to 3.5 GiB over the window.
     shape("leak", 2, 0.3, 4, lambda m: 1 + 2.5 * m / LAST),
@@ -98,7 +105,7 @@ SHAPES = [
     shape("arm", 4, 0.3, 8, 1.0),
     shape("eol", 4, 3.0, 8, 5.0),
     shape("gpu", 8, 4.0, 32, 10.0),
-    shape("move", 4, 0.5, 8, 2.5),
+    shape("move", 4, 0.5, 8, 2.5, recorded_from=SAMPLES - 720),
     shape("stay", 4, 0.5, 8, 2.5),
     shape("nuc1", 4, 0.3, 16, 4.0, rapl_watts=9.5),
     shape("nuc2", 4, 1.0, 16, 4.0),
@@ -353,7 +360,9 @@ def test_costs_and_totals(result):
     assert report["totals"]["saving_eur"] == (28 - 9) + (28 - 14) + (56 - 5) + (16 - 8) + (28 - 10) + (28 - 14)
     assert report["by_group"]["web"] == {"monthly_eur": 56.0, "saving_eur": 19.0 + 14.0, "hosts": 2}
     assert report["by_tag"]["team=home"]["monthly_eur"] == round(sum(HOMELAB_MONTHLY.values()), 2)
-    assert result["queries"] == 1
+    # Three queries in parallel, and one more for the hosts without recorded CPU series.
+    assert result["queries"] == 4
+    assert result["raw_counter_hosts"] == RAW_COUNTER_HOSTS
 
 
 def test_prices_age_and_vat_are_stated(result):

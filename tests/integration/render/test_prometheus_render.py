@@ -147,3 +147,13 @@ def test_passwords_are_files_on_the_host_and_reach_no_output(rendered):
     for password in (NODE_PASSWORD, JOB_PASSWORD, ALERTMANAGER_PASSWORD):
         assert password not in written
         assert password not in output
+
+
+def test_the_finops_recording_rule_is_the_one_the_report_reads(rendered):
+    """The prometheus role records busy CPU cores exactly as sovereign.cloud.finops_report computes them."""
+    sys.path.insert(0, str(ROOT / ".cache" / "collections"))
+    from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops_prometheus as promql  # noqa: PLC0415
+
+    groups = yaml.safe_load((rendered[0] / "rules" / "sovereign.yml").read_text())["groups"]
+    recorded = {rule["record"]: rule["expr"] for group in groups for rule in group["rules"] if "record" in rule}
+    assert recorded == {promql.RECORDED: promql.BUSY_RULE}

@@ -73,6 +73,13 @@ def test_prometheus_scrapes_the_cost_metrics(host, report):
     eventually(scraped)
 
 
+def test_prometheus_records_busy_cores_for_the_report(report):
+    """The prometheus role's recording rule, which the report reads for its CPU percentile."""
+    found = query(lab_host("nuc2"), 'instance:sovereign_cpu_busy_cores:rate5m{job="node"}')
+    assert {r["metric"]["instance"] for r in found} == {"nuc1", "nuc2", "nuc3"}
+    assert all(0 <= float(r["value"][1]) <= 64 for r in found)
+
+
 def test_check_mode_writes_nothing(host, report, tmp_path):
     # The figures move with the measured use, so check mode may report that the
     # metrics file would change: it must not change it, nor write any report.

@@ -235,34 +235,59 @@ def test_disk_projection_only_for_filling_disks():
 # --- Prometheus ------------------------------------------------------------------
 
 
-def test_one_expression_of_aggregations_whatever_the_hosts():
-    expression = promql.query("node", "14d")
-    assert expression.count("label_replace(") == len(promql.figures()) == 10
-    # Every figure is aggregated by instance: no host name is in the query.
-    for name, figure in promql.figures().items():
-        assert (
-            " by (instance" in figure or figure.startswith("quantile_over_time") or figure.startswith("avg_over_time")
-        ), name
+def test_a_fixed_number_of_aggregations_whatever_the_hosts():
+    found = promql.queries("node", "14d")
+    assert sorted(found) == ["cpu", "memory", "other"]
+    assert sum(q.count("label_replace(") for q in found.values()) == 11
+    # Every figure is aggregated by instance: no host name is in the main queries.
+    for group in promql.groups().values():
+        for name, figure in group.items():
+            assert " by (instance" in figure, name
+
+
+def test_the_fallback_names_only_the_hosts_it_needs():
+    query = promql.fallback_query(["web-1.example", "db"], "node", "14d")
+    assert 'instance=~"db|web-1\\\\.example"' in query
+    assert "[14d:5m]" in query
+
+
+def test_hosts_whose_recorded_series_covers_too_little_need_the_raw_counters():
+    figures = {
+        "full": {"samples": 1000, "recorded_samples": 1000},
+        "late": {"samples": 1000, "recorded_samples": 899},
+        "none": {"samples": 1000},
+        "no-data": {},
+    }
+    assert promql.needing_fallback(figures) == ["late", "none"]
 
 
 @pytest.mark.parametrize("window", ["", "14", "14x", "0d", "d", "1.5d"])
 def test_bad_windows(window):
     with pytest.raises(finops.FinopsError, match="window"):
-        promql.query(window=window)
+        promql.queries(window=window)
 
 
-def test_usages_from_an_answer():
+def test_usages_from_the_answers_and_the_fallback():
     answer = {"status": "success", "data": {"resultType": "vector", "result": [
         {"metric": {"figure": "cpu_p95_cores", "instance": "a"}, "value": [1, "0.5"]},
         {"metric": {"figure": "samples", "instance": "a"}, "value": [1, "2016"]},
         {"metric": {"figure": "rapl_watts", "instance": "a"}, "value": [1, "NaN"]},
+        {"metric": {"figure": "cpu_cores", "instance": "a"}, "value": [1, "4"]},
+        {"metric": {"figure": "cpu_mean_cores", "instance": "a"}, "value": [1, "1"]},
+        {"metric": {"figure": "memory_bytes", "instance": "a"}, "value": [1, "8"]},
+        {"metric": {"figure": "memory_min_available_bytes", "instance": "a"}, "value": [1, "3"]},
         {"metric": {"figure": "fs_size_bytes", "instance": "a", "mountpoint": "/"}, "value": [1, "100"]},
         {"metric": {"figure": "fs_avail_bytes", "instance": "a", "mountpoint": "/"}, "value": [1, "40"]},
         {"metric": {"instance": "b"}, "value": [1, "1"]},
     ]}}  # fmt: skip
-    found = promql.usages(answer)
+    fallback = {"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"figure": "cpu_p95_cores", "instance": "a"}, "value": [1, "0.75"]}]}}  # fmt: skip
+    assert promql.usages([answer])["a"].cpu_p95_cores == 0.5
+    found = promql.usages([answer], fallback)
     assert list(found) == ["a"]
-    assert found["a"].cpu_p95_cores == 0.5
+    assert found["a"].cpu_p95_cores == 0.75
+    assert found["a"].cpu_mean_utilisation == 0.25
+    assert found["a"].memory_max_used_bytes == 5
     assert found["a"].samples == 2016
     assert found["a"].rapl_watts is None
     assert found["a"].filesystems == [
@@ -281,7 +306,7 @@ def test_usages_from_an_answer():
 )  # fmt: skip
 def test_bad_answers(answer, message):
     with pytest.raises(finops.FinopsError, match=message):
-        promql.usages(answer)
+        promql.usages([answer])
 
 
 # --- the report and FOCUS --------------------------------------------------------------
