@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
 sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 
-import debian_tools  # noqa: E402
+import local_prometheus  # noqa: E402
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _finops_prometheus as promql  # noqa: E402
 
@@ -157,7 +156,7 @@ FAMILIES = {
 }
 
 
-def build_tsdb(tsdb, promtool):
+def build_tsdb(tsdb):
     """Backfill every host's series, one promtool run per 2-hour window, two at a time."""
     values = {shape: cumulative(spec[1]) for shape, spec in SHAPES.items()}
     start = END - (SAMPLES - 1) * STEP
@@ -189,8 +188,7 @@ def build_tsdb(tsdb, promtool):
         return path
 
     def backfill(path):
-        subprocess.run([str(promtool), "tsdb", "create-blocks-from", "openmetrics", "-q", str(path), str(tsdb)],
-                       check=True, capture_output=True)  # fmt: skip
+        local_prometheus.backfill(path, tsdb)
         path.unlink()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -211,38 +209,9 @@ def build_tsdb(tsdb, promtool):
     return time.perf_counter() - started
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(url, timeout=10):
     with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - loopback http
         return json.load(answer) if answer.headers.get_content_type() == "application/json" else answer.read()
-
-
-def start_prometheus(prometheus, tsdb, work):
-    (work / "prometheus.yml").write_text("global: {scrape_interval: 1m}\n")
-    port = free_port()
-    log = (work / "prometheus.log").open("w")
-    proc = subprocess.Popen(
-        [str(prometheus), "--config.file", str(work / "prometheus.yml"), "--storage.tsdb.path", str(tsdb),
-         "--storage.tsdb.retention.time", "100y", "--web.listen-address", "127.0.0.1:%d" % port],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            get(url + "/-/ready")
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                sys.exit("Prometheus did not start:\n" + (work / "prometheus.log").read_text()[-3000:])
-            time.sleep(1)
-    return proc, url
 
 
 def blocks_loaded(url):
@@ -313,28 +282,27 @@ def inventory():
 
 
 def main():
-    promtool = debian_tools.promtool()
-    prometheus = debian_tools.unpacked("prometheus", "usr/bin/prometheus")
-    if promtool is None or prometheus is None:
-        sys.exit("Debian's prometheus package could not be unpacked (apt-get download prometheus)")
+    try:
+        local_prometheus.binaries()
+    except local_prometheus.PrometheusUnavailable as exc:
+        sys.exit(str(exc))
     tsdb = CACHE / ("tsdb-v%d-%dh-%dd" % (FORMAT_VERSION, HOSTS, DAYS))
     if not (tsdb / ".complete").exists():
         print("Backfilling %d hosts x %d days of 1-minute samples (first run only) ..." % (HOSTS, DAYS), flush=True)
         if tsdb.exists():
             subprocess.run(["rm", "-rf", str(tsdb)], check=True)
         tsdb.mkdir(parents=True)
-        seconds = build_tsdb(tsdb, promtool)
+        seconds = build_tsdb(tsdb)
         (tsdb / ".complete").write_text("%.0f s\n" % seconds)
         print("  backfill took %.0f s" % seconds, flush=True)
     with tempfile.TemporaryDirectory(prefix="finops-bench-") as tmp:
         work = Path(tmp)
-        proc, url = start_prometheus(prometheus, tsdb, work)
         try:
-            wait_for_compaction(url)
-            figures = measure(work, url)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+            with local_prometheus.serving(tsdb, work, start_timeout=300) as url:
+                wait_for_compaction(url)
+                figures = measure(work, url)
+        except local_prometheus.PrometheusUnavailable as exc:
+            sys.exit(str(exc))
     results = ROOT / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "finops.json").write_text(json.dumps(figures, indent=2) + "\n")

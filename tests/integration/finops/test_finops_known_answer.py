@@ -17,11 +17,8 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -30,9 +27,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
 
-import debian_tools  # noqa: E402
 import finops_series as series  # noqa: E402
 import focus_validator  # noqa: E402
+import local_prometheus  # noqa: E402
 
 G = series.GIB
 # The window's last sample, the evaluation time, and the report's date.
@@ -142,50 +139,16 @@ HOSTS = {
 }  # fmt: skip
 
 
-# Debian's prometheus and promtool, unpacked under .cache/tools (never installed).
-PROMETHEUS = debian_tools.TOOLS / "prometheus" / "usr" / "bin"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
-    if debian_tools.unpacked("prometheus", "usr/bin/prometheus") is None:
-        pytest.fail("Debian's prometheus package could not be downloaded and unpacked (apt-get download prometheus)")
     work = tmp_path_factory.mktemp("prometheus")
     series.write(work / "series.om", SHAPES, END, SAMPLES, STEP)
-    subprocess.run([str(PROMETHEUS / "promtool"), "tsdb", "create-blocks-from", "openmetrics", "-q",
-                    str(work / "series.om"), str(work / "tsdb")], check=True, capture_output=True)  # fmt: skip
-    (work / "prometheus.yml").write_text("global: {scrape_interval: 1m}\n")
-    port = free_port()
-    log = (work / "prometheus.log").open("w")
-    proc = subprocess.Popen(
-        [str(PROMETHEUS / "prometheus"), "--config.file", str(work / "prometheus.yml"),
-         "--storage.tsdb.path", str(work / "tsdb"), "--storage.tsdb.retention.time", "100y",
-         "--web.listen-address", "127.0.0.1:%d" % port],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = "http://127.0.0.1:%d" % port
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/-/ready", timeout=2) as answer:  # noqa: S310 - loopback http
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("Prometheus did not start: %s" % (work / "prometheus.log").read_text()[-2000:])
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    try:
+        local_prometheus.backfill(work / "series.om", work / "tsdb")
+        with local_prometheus.serving(work / "tsdb", work) as url:
+            yield url
+    except local_prometheus.PrometheusUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 def run_report(workdir, url, *cli, **module_args):
@@ -404,7 +367,7 @@ def test_bad_arguments_fail_before_any_query(prometheus, tmp_path):
 
 
 def test_an_unreachable_prometheus_is_named(tmp_path):
-    closed = free_port()  # handed out and closed again: nothing listens there
+    closed = local_prometheus.free_port()  # handed out and closed again: nothing listens there
     with pytest.raises(AssertionError, match=r"Prometheus at http://127\.0\.0\.1:%d: .*refused" % closed):
         run_report(tmp_path, "http://127.0.0.1:%d" % closed)
 
@@ -438,7 +401,8 @@ def test_the_validator_catches_a_broken_row(result, tmp_path):
 
 def test_metrics_pass_promtool_and_hold_the_figures(result):
     metrics = result["metrics"]
-    proc = subprocess.run([str(PROMETHEUS / "promtool"), "check", "metrics"], input=metrics, capture_output=True,
+    _prometheus, promtool = local_prometheus.binaries()
+    proc = subprocess.run([str(promtool), "check", "metrics"], input=metrics, capture_output=True,
                           text=True, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = set(metrics.splitlines())
