@@ -91,6 +91,7 @@ class ActionModule(ActionBase):
             report = finops.report(
                 hosts, usages, catalog, today, window=args["window"],
                 max_price_age_days=args["max_price_age_days"], allowed_zones=allowed_zones,
+                workloads=promql.workload_figures(answers),
             )  # fmt: skip
         except finops.FinopsError as exc:
             raise AnsibleActionFail(str(exc)) from exc

@@ -37,6 +37,10 @@ description:
     saving as an estimate, and the headroom left. Fewer than 100 samples give
     no recommendation and no saving."
   - Disks are projected from the linear fill rate of each filesystem over the window.
+  - "k3s containers, when Prometheus scrapes cAdvisor and kube-state-metrics:
+    requests and limits against use (CPU request at the 95th percentile, no
+    CPU limit, memory request and limit at the maximum plus 15 %). No cost is
+    claimed for them."
   - Reads the usage figures from Prometheus in three queries sent in parallel
     (M(sovereign.cloud.prometheus_query) on the task's host), whatever the
     number of hosts. CPU figures read the series the prometheus role records
@@ -177,6 +181,10 @@ report:
       C(reason) and C(evidence); when undersized, C(extra_cost_eur) instead of
       the saving), C(disks) (C(full_on), the projected day a filesystem is
       full) and C(usage).
+    - C(workloads) lists the k3s containers, when Prometheus has cAdvisor and
+      kube-state-metrics series, each with C(requests), C(limits),
+      C(recommended), C(status) (V(change), V(fits), V(insufficient_data)) and
+      C(reason).
     - C(totals), C(by_group), C(by_tag) and C(by_provider) sum the monthly cost and savings.
     - C(prices) names the catalog, its C(stale) entries and the VAT statement per provider.
     - C(not_included) lists what the estimate leaves out.

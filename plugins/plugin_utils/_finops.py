@@ -591,6 +591,73 @@ def cloud_equivalents(cpu_cores, memory_gib, catalog, arch="x86_64"):
     return found
 
 
+# --- k3s workloads ---------------------------------------------------------------
+
+# A request this far from the recommendation is worth changing.
+REQUEST_TOLERANCE = 0.10
+MIB = 1024**2
+
+
+def _differs(current, recommended):
+    return current is None or abs(current - recommended) > REQUEST_TOLERANCE * recommended
+
+
+def workload(key, figures, window):
+    """One container's requests and limits against its use, krr's simple strategy: no cost is claimed.
+
+    CPU request = p95 of its usage, no CPU limit; memory request = limit = the
+    maximum working set plus 15 %.
+    """
+    namespace, pod, container = key
+    found = {"namespace": namespace, "pod": pod, "container": container, "samples": int(figures.get("samples", 0))}
+    found["requests"] = {"cpu_cores": figures.get("cpu_request"), "memory_mib": _mib(figures.get("memory_request"))}
+    found["limits"] = {"cpu_cores": figures.get("cpu_limit"), "memory_mib": _mib(figures.get("memory_limit"))}
+    if (
+        found["samples"] < MIN_SAMPLES
+        or figures.get("cpu_p95_cores") is None
+        or figures.get("memory_max_bytes") is None
+    ):
+        reason = "%d samples, at least %d needed, and CPU and memory series" % (found["samples"], MIN_SAMPLES)
+        found.update(status="insufficient_data", reason=reason)
+        return found
+    cpu, memory = figures["cpu_p95_cores"], figures["memory_max_bytes"] * (1 + MEMORY_MARGIN)
+    found["evidence"] = {
+        "window": window,
+        "cpu_p95_cores": _round(cpu),
+        "cpu_series": "container_cpu_usage_seconds_total, p95 of its 5-minute rate",
+        "memory_max_mib": _round(figures["memory_max_bytes"] / MIB, 1),
+        "memory_series": "container_memory_working_set_bytes, maximum",
+    }
+    memory_mib = _round(memory / MIB, 1)
+    found["recommended"] = {
+        "cpu_request_cores": _round(cpu, 3),
+        "cpu_limit": None,
+        "memory_request_mib": memory_mib,
+        "memory_limit_mib": memory_mib,
+    }
+    reasons = []
+    limit = figures.get("memory_limit")
+    if limit is not None and limit < figures["memory_max_bytes"] * (1 + MEMORY_MARGIN):
+        reasons.append("memory limit %.0f MiB is below the maximum used plus 15 %% (%.0f MiB): OOM kills"
+                       % (limit / MIB, memory / MIB))  # fmt: skip
+    request = figures.get("cpu_request")
+    if _differs(request, cpu):
+        reasons.append(
+            "CPU request %s against p95 use %.3f cores" % ("none" if request is None else "%.3f" % request, cpu)
+        )
+    request = figures.get("memory_request")
+    if _differs(request, memory):
+        reasons.append("memory request %s against the maximum plus 15 %% %.0f MiB"
+                       % ("none" if request is None else "%.0f MiB" % (request / MIB), memory / MIB))  # fmt: skip
+    found["status"] = "change" if reasons else "fits"
+    found["reason"] = "; ".join(reasons) or "requests within 10 % of the use"
+    return found
+
+
+def _mib(value):
+    return None if value is None else _round(value / MIB, 1)
+
+
 # --- disks --------------------------------------------------------------------
 
 
@@ -649,7 +716,7 @@ def summarise(results):
     return {"totals": totals, "by_group": by_group, "by_tag": by_tag, "by_provider": by_provider}
 
 
-def report(hosts, usages, catalog, today, *, window="14d", max_price_age_days=30, allowed_zones=None):
+def report(hosts, usages, catalog, today, *, window="14d", max_price_age_days=30, allowed_zones=None, workloads=None):
     """The whole report: per host cost, right-sizing and disks; totals; the catalog's age and VAT."""
     results = {}
     for host in hosts:
@@ -681,12 +748,14 @@ def report(hosts, usages, catalog, today, *, window="14d", max_price_age_days=30
             entry["cloud_equivalents"] = cloud_equivalents(usage.cpu_cores, usage.memory_bytes / GIB, catalog)
         results[host.name] = entry
     summary = summarise(results)
+    containers = [workload(key, figures, window) for key, figures in sorted((workloads or {}).items())]
     providers = sorted({h.provider for h in hosts if h.provider and h.provider in catalog.providers})
     return {
         "currency": "EUR",
         "date": today.isoformat(),
         "window": window,
         "hosts": results,
+        "workloads": containers,
         **summary,
         "prices": {
             "catalog": catalog.origin,

@@ -176,6 +176,21 @@ def render(report):
         )
     )
 
+    out.append(
+        "<h2>k3s workloads</h2><p class='note'>Per container, from cAdvisor and kube-state-metrics "
+        "when Prometheus scrapes them: CPU request at the 95th percentile of use, no CPU limit, memory "
+        "request and limit at the maximum plus 15 %. No cost is claimed: the nodes carry it.</p>"
+    )
+    rows = []
+    for found in report.get("workloads") or []:
+        recommended = found.get("recommended") or {}
+        name = "%s/%s/%s" % (found["namespace"], found["pod"], found["container"])
+        requests = found["requests"]
+        rows.append((name, found["status"], requests["cpu_cores"], recommended.get("cpu_request_cores"),
+                     requests["memory_mib"], recommended.get("memory_request_mib"), found["reason"]))  # fmt: skip
+    headers = ("Container", "Status", "CPU request", "Recommended", "Memory request MiB", "Recommended MiB", "Why")
+    out.append(_table(headers, rows, numeric=(2, 3, 4, 5), empty="No cAdvisor or kube-state-metrics series."))
+
     disks = [(name, d["mountpoint"], d["free_gib"], d["growth_gib_per_day"], d["full_on"])
              for name, host in sorted(report["hosts"].items()) for d in host["disks"] if d.get("full_on")]  # fmt: skip
     out.append("<h2>Disks filling up</h2>")

@@ -31,6 +31,13 @@ Series (node_exporter):
   of avail over the window: the linear fill rate.
 - Capacity now (CPUs, filesystem size and free bytes): the last value of the
   last CAPACITY_LOOKBACK, not the whole window.
+
+k3s workloads, when Prometheus scrapes the kubelets' cAdvisor and
+kube-state-metrics (the collection deploys neither): per container, the 95th
+percentile of container_cpu_usage_seconds_total's 5-minute rate, the maximum
+of container_memory_working_set_bytes, and the requests and limits of
+kube_pod_container_resource_requests / _limits. An answer without those series
+is empty and costs Prometheus nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +77,10 @@ def groups(job="node", window="14d"):
     w, sel = _window(window), 'job="%s"' % _job(job)
     fs = "%s,%s" % (sel, REAL_FILESYSTEMS)
     recorded = "%s{%s}[%s]" % (RECORDED, sel, w)
+    containers = 'container!="",container!="POD"'
+    by = "namespace, pod, container"
+    resources = 'max by (%s) (last_over_time(kube_pod_container_resource_%s{resource="%s"}[%s]))'
+    container_busy = "sum by (%s) (rate(container_cpu_usage_seconds_total{%s}[5m]))" % (by, containers)
     return {
         "cpu": {
             "cpu_p95_cores": "max by (instance) (quantile_over_time(%s, %s))" % (CPU_QUANTILE, recorded),
@@ -93,6 +104,16 @@ def groups(job="node", window="14d"):
             % (fs, CAPACITY_LOOKBACK),
             "fs_deriv_bytes_per_s": "max by (instance, mountpoint) (deriv(node_filesystem_avail_bytes{%s}[%s]))"
             % (fs, w),
+            "wl_cpu_p95_cores": "quantile_over_time(%s, (%s)[%s:%s])"
+            % (CPU_QUANTILE, container_busy, w, SUBQUERY_STEP),
+            "wl_memory_max_bytes": "max by (%s) (max_over_time(container_memory_working_set_bytes{%s}[%s]))"
+            % (by, containers, w),
+            "wl_samples": "max by (%s) (count_over_time(container_memory_working_set_bytes{%s}[%s]))"
+            % (by, containers, w),
+            "wl_cpu_request": resources % (by, "requests", "cpu", CAPACITY_LOOKBACK),
+            "wl_cpu_limit": resources % (by, "limits", "cpu", CAPACITY_LOOKBACK),
+            "wl_memory_request": resources % (by, "requests", "memory", CAPACITY_LOOKBACK),
+            "wl_memory_limit": resources % (by, "limits", "memory", CAPACITY_LOOKBACK),
         },
     }
 
@@ -154,7 +175,7 @@ def raw_figures(answers):
         for sample in _samples(answer):
             labels = sample.get("metric") or {}
             figure, instance = labels.get("figure"), labels.get("instance")
-            if not figure or not instance:
+            if not figure or not instance or figure.startswith("wl_"):
                 continue
             value = _value(sample, "%s of %s" % (figure, instance))
             if math.isnan(value):  # no data in the window for this figure
@@ -206,3 +227,19 @@ def usages(answers, fallback=None):
             if "size_bytes" in v and "avail_bytes" in v
         ]
     return result
+
+
+def workload_figures(answers):
+    """{(namespace, pod, container): {figure: value}} of the k3s workload figures in the answers."""
+    found = {}
+    for answer in answers:
+        for sample in _samples(answer):
+            labels = sample.get("metric") or {}
+            figure = labels.get("figure") or ""
+            if not figure.startswith("wl_"):
+                continue
+            key = (labels.get("namespace", ""), labels.get("pod", ""), labels.get("container", ""))
+            value = _value(sample, "%s of %s" % (figure, "/".join(key)))
+            if not math.isnan(value):
+                found.setdefault(key, {})[figure[3:]] = value
+    return found

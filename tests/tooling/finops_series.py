@@ -42,7 +42,45 @@ class Shape:
     recorded_from: int | None = None
 
 
-def openmetrics(shapes, end, count, step=60):
+@dataclasses.dataclass
+class Container:
+    """A k3s container as cAdvisor (through the kubelet) and kube-state-metrics show it."""
+
+    namespace: str
+    pod: str
+    container: str
+    busy: Callable[[int], float]  # cores at sample m
+    memory: Callable[[int], float]  # working set bytes at sample m
+    requests: dict = dataclasses.field(default_factory=dict)  # {"cpu": cores, "memory": bytes}
+    limits: dict = dataclasses.field(default_factory=dict)
+
+
+def _container_lines(containers, start, count, step):
+    labels = 'container="%s",namespace="%s",pod="%s"'
+    yield "# TYPE container_cpu_usage_seconds counter"
+    for c in containers:
+        value = COUNTER_START
+        for m in range(count):
+            if m:
+                value += c.busy(m) * step
+            yield "container_cpu_usage_seconds_total{%s} %r %d" % (labels % (c.container, c.namespace, c.pod), value,
+                                                                   start + m * step)  # fmt: skip
+    yield "# TYPE container_memory_working_set_bytes gauge"
+    for c in containers:
+        for m in range(count):
+            yield "container_memory_working_set_bytes{%s} %r %d" % (labels % (c.container, c.namespace, c.pod),
+                                                                    float(c.memory(m)), start + m * step)  # fmt: skip
+    for kind in ("requests", "limits"):
+        yield "# TYPE kube_pod_container_resource_%s gauge" % kind
+        for c in containers:
+            for resource, value in getattr(c, kind).items():
+                unit = "core" if resource == "cpu" else "byte"
+                full = labels % (c.container, c.namespace, c.pod) + ',resource="%s",unit="%s"' % (resource, unit)
+                for m in range(count):
+                    yield "kube_pod_container_resource_%s{%s} %r %d" % (kind, full, float(value), start + m * step)
+
+
+def openmetrics(shapes, end, count, *, step=60, containers=()):
     """Yield OpenMetrics lines: `count` samples per series, `step` seconds apart, the last at `end` (Unix s)."""
     start = end - (count - 1) * step
     families = {
@@ -59,6 +97,8 @@ def openmetrics(shapes, end, count, step=60):
         yield "# TYPE %s %s" % (name, kind)
         for shape in shapes:
             yield from _series(family, shape, start, count, step)
+    if containers:
+        yield from _container_lines(containers, start, count, step)
     yield "# EOF"
 
 
@@ -115,7 +155,7 @@ def _all_samples(family, shape, start, count, step):
             yield "%s%s %r %d" % (family, labels, COUNTER_START + shape.rapl_watts * seconds * m, start + m * step)
 
 
-def write(path, shapes, end, count, step=60):
+def write(path, shapes, end, count, *, step=60, containers=()):
     with open(path, "w", encoding="utf-8") as handle:
-        for line in openmetrics(shapes, end, count, step):
+        for line in openmetrics(shapes, end, count, step=step, containers=containers):
             handle.write(line + "\n")

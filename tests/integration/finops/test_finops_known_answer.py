@@ -109,6 +109,19 @@ SHAPES = [
 ]
 
 
+MIB = 1024**2
+CONTAINERS = [
+    # Asks for a whole core and 512 MiB, uses a quarter core and 200 MiB.
+    series.Container("web", "web-7d9f8c6b5-x2x9k", "app", lambda m: 0.25, lambda m: 200 * MIB,
+                     requests={"cpu": 1.0, "memory": 512 * MIB}, limits={"memory": 1024 * MIB}),
+    # Grows to 900 MiB under a 512 MiB limit; the CPU request is right.
+    series.Container("db", "db-0", "postgres", lambda m: 0.5, lambda m: (400 + 500 * m / LAST) * MIB,
+                     requests={"cpu": 0.5, "memory": 256 * MIB}, limits={"memory": 512 * MIB}),
+    # Without requests or limits.
+    series.Container("tools", "debug", "shell", lambda m: 0.05, lambda m: 20 * MIB),
+]  # fmt: skip
+
+
 def cloud(type_name, **extra):
     return {"sovereign_provider": "scaleway", "sovereign_zone": "fr-par-1", "sovereign_region": "fr-par",
             "cloud_type": type_name, "cloud_arch": "x86_64", "cloud_organization": "org-test",
@@ -142,7 +155,7 @@ HOSTS = {
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory):
     work = tmp_path_factory.mktemp("prometheus")
-    series.write(work / "series.om", SHAPES, END, SAMPLES, STEP)
+    series.write(work / "series.om", SHAPES, END, SAMPLES, step=STEP, containers=CONTAINERS)
     try:
         local_prometheus.backfill(work / "series.om", work / "tsdb")
         with local_prometheus.serving(work / "tsdb", work) as url:
@@ -449,3 +462,27 @@ def test_html_report_is_self_contained_and_renders_in_chromium(result):
     taken = chromium("--screenshot=%s" % shot, "--window-size=1200,2600", page.as_uri())
     assert taken.returncode == 0, taken.stderr[-2000:]
     assert shot.stat().st_size > 20_000
+
+
+def test_k3s_containers_against_their_requests_and_limits(result):
+    found = {w["pod"]: w for w in result["report"]["workloads"]}
+    assert sorted(found) == ["db-0", "debug", "web-7d9f8c6b5-x2x9k"]
+    web = found["web-7d9f8c6b5-x2x9k"]
+    # krr simple: CPU request = p95 use (0.25), memory request = limit = 200 MiB x 1.15 = 230 MiB.
+    assert web["recommended"] == {"cpu_request_cores": 0.25, "cpu_limit": None, "memory_request_mib": 230.0,
+                                  "memory_limit_mib": 230.0}  # fmt: skip
+    assert web["status"] == "change"
+    assert (
+        web["reason"]
+        == "CPU request 1.000 against p95 use 0.250 cores; memory request 512 MiB against the maximum plus 15 % 230 MiB"
+    )
+    assert web["requests"] == {"cpu_cores": 1.0, "memory_mib": 512.0}
+    db = found["db-0"]
+    # The maximum working set is the last sample's 900 MiB: x 1.15 = 1035 MiB, above the 512 MiB limit.
+    assert db["recommended"]["memory_limit_mib"] == 1035.0
+    assert db["reason"].startswith("memory limit 512 MiB is below the maximum used plus 15 % (1035 MiB): OOM kills")
+    assert "CPU request" not in db["reason"]  # 0.5 requested, 0.5 used
+    shell = found["debug"]
+    assert shell["requests"] == {"cpu_cores": None, "memory_mib": None}
+    assert shell["reason"].startswith("CPU request none against p95 use 0.050 cores")
+    assert all(w["samples"] == SAMPLES for w in found.values())

@@ -238,11 +238,12 @@ def test_disk_projection_only_for_filling_disks():
 def test_a_fixed_number_of_aggregations_whatever_the_hosts():
     found = promql.queries("node", "14d")
     assert sorted(found) == ["cpu", "memory", "other"]
-    assert sum(q.count("label_replace(") for q in found.values()) == 11
-    # Every figure is aggregated by instance: no host name is in the main queries.
+    # 11 host figures and 7 k3s container figures.
+    assert sum(q.count("label_replace(") for q in found.values()) == 18
+    # Every figure is an aggregation by host or by container: no name is in the main queries.
     for group in promql.groups().values():
         for name, figure in group.items():
-            assert " by (instance" in figure, name
+            assert " by (instance" in figure or " by (namespace, pod, container)" in figure, name
 
 
 def test_the_fallback_names_only_the_hosts_it_needs():
@@ -331,3 +332,15 @@ def test_report_totals_and_focus_rows():
     assert (row["BillingPeriodStart"], row["BillingPeriodEnd"]) == ("2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z")
     assert json.loads(row["Tags"]) == {"team": "web"}
     assert row["ChargeDescription"].startswith("Estimate: ")
+
+
+def test_workloads_within_ten_percent_fit_and_few_samples_claim_nothing():
+    key = ("ns", "pod-0", "app")
+    mib = 1024**2
+    fits = finops.workload(key, {"samples": 500, "cpu_p95_cores": 0.5, "memory_max_bytes": 100 * mib,
+                                 "cpu_request": 0.52, "memory_request": 120 * mib, "memory_limit": 200 * mib}, "14d")  # fmt: skip
+    assert fits["status"] == "fits"
+    assert fits["recommended"]["memory_request_mib"] == 115.0
+    few = finops.workload(key, {"samples": 99, "cpu_p95_cores": 0.5, "memory_max_bytes": 100 * mib}, "14d")
+    assert few["status"] == "insufficient_data"
+    assert "recommended" not in few
