@@ -337,8 +337,9 @@ def test_report_totals_and_focus_rows():
 def test_workloads_within_ten_percent_fit_and_few_samples_claim_nothing():
     key = ("ns", "pod-0", "app")
     mib = 1024**2
-    fits = finops.workload(key, {"samples": 500, "cpu_p95_cores": 0.5, "memory_max_bytes": 100 * mib,
-                                 "cpu_request": 0.52, "memory_request": 120 * mib, "memory_limit": 200 * mib}, "14d")  # fmt: skip
+    figures = {"samples": 500, "cpu_p95_cores": 0.5, "memory_max_bytes": 100 * mib, "cpu_request": 0.52,
+               "memory_request": 120 * mib, "memory_limit": 200 * mib}  # fmt: skip
+    fits = finops.workload(key, figures, "14d")
     assert fits["status"] == "fits"
     assert fits["recommended"]["memory_request_mib"] == 115.0
     few = finops.workload(key, {"samples": 99, "cpu_p95_cores": 0.5, "memory_max_bytes": 100 * mib}, "14d")
