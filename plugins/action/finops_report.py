@@ -142,15 +142,14 @@ class ActionModule(ActionBase):
         for name in names:
             if name not in hostvars:
                 raise AnsibleActionFail("hosts: %s is not in the inventory" % name)
-            raw = hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars[name]
-            variables = sov.plain(self._templated(raw))
+            variables = sov.templated_values(
+                sov.raw_host_variables(hostvars, name), finops.HOST_KEYS, self._templar_for
+            )
             hosts.append(finops.host_of(name, variables, membership.get(name, []), default_tariff=args["tariff"]))
         return hosts
 
-    def _templated(self, raw):
-        """The host's variables the report reads, templated where they hold a template."""
-        templar = self._templar.copy_with_new_env(available_variables=raw)
-        return {key: templar.template(raw[key]) for key in finops.HOST_KEYS if key in raw}
+    def _templar_for(self, variables):
+        return self._templar.copy_with_new_env(available_variables=variables)
 
     def _allowed_zones(self, args, task_vars, today):
         """zones -> the ones the sovereignty policy allows for the host, or None without a policy."""
@@ -163,10 +162,14 @@ class ActionModule(ActionBase):
         except (sov.CatalogError, sov.PolicyError) as exc:
             raise AnsibleActionFail("%s: %s" % (args["policy_file"] or "policy", exc)) from exc
         hostvars = task_vars.get("hostvars") or {}
+        facts_of = {}  # each host's sovereignty facts, read once whatever the number of candidate types
 
         def allowed(host, zones):
-            raw = hostvars.raw_get(host.name) if hasattr(hostvars, "raw_get") else hostvars[host.name]
-            facts = sov.templated_host_facts(raw, lambda v: self._templar.copy_with_new_env(available_variables=v))
+            if host.name not in facts_of:
+                facts_of[host.name] = sov.templated_host_facts(
+                    sov.raw_host_variables(hostvars, host.name), self._templar_for
+                )
+            facts = facts_of[host.name]
             found = set()
             # Scaleway's hosts are placed by zone, OVHcloud's by region (their inventories set one or the other).
             key = "sovereign_zone" if host.zone else "sovereign_region"

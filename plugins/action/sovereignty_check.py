@@ -44,8 +44,7 @@ class ActionModule(ActionBase):
 
     def _host_facts(self, hostvars, name):
         """The engine's variables of one host: raw, with only the values that hold a template templated."""
-        raw = hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars[name]
-        return sov.templated_host_facts(raw, self._templar_for)
+        return sov.templated_host_facts(sov.raw_host_variables(hostvars, name), self._templar_for)
 
     def _templar_for(self, variables):
         return self._templar.copy_with_new_env(available_variables=variables)

@@ -38,7 +38,9 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_evalu
     parse_today,
     plain,
     possibly_template,
+    raw_host_variables,
     templated_host_facts,
+    templated_values,
 )
 from ansible_collections.sovereign.cloud.plugins.plugin_utils._sovereignty_policy import (
     ClassificationRule,
@@ -81,9 +83,11 @@ __all__ = [
     "plain",
     "possibly_template",
     "provider_facts",
+    "raw_host_variables",
     "report_json",
     "report_junit",
     "report_markdown",
     "templated_host_facts",
+    "templated_values",
     "unwrap_policy",
 ]

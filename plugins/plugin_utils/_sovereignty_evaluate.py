@@ -160,21 +160,31 @@ def plain(value):
 _PLAIN_SCALARS = frozenset((str, bool, int, float))
 
 
-def templated_host_facts(variables, templar_for):
-    """host_facts() of a host's variables as the plugins read them, in plain Python types.
+def raw_host_variables(hostvars, name):
+    """A host's variables from a play's `hostvars`, untemplated (its raw_get), for templated_values."""
+    return hostvars.raw_get(name) if hasattr(hostvars, "raw_get") else hostvars[name]
+
+
+def templated_values(variables, keys, templar_for):
+    """{key: value} of the `keys` a host's variables set, templated and in plain Python types.
 
     Only the values that hold a template are templated, by the templar that
     `templar_for(variables)` returns (asked for only then): templating every
     plain value of 10,000 hosts cost seconds (benchmarks/sovereignty_eval.py).
     """
-    facts = host_facts(variables)
-    # The data-file defaults filled in are plain values without templates: only the host's own are looked at.
-    own = [key for key in facts if key in variables]
-    templated = [key for key in own if possibly_template(facts[key])]
+    own = {key: variables[key] for key in keys if key in variables}
+    templated = [key for key, value in own.items() if possibly_template(value)]
     if templated:
         templar = templar_for(variables)
-        facts.update((key, templar.template(facts[key])) for key in templated)
-    facts.update((key, plain(facts[key])) for key in own)
+        own.update((key, templar.template(own[key])) for key in templated)
+    return {key: plain(value) for key, value in own.items()}
+
+
+def templated_host_facts(variables, templar_for):
+    """host_facts() of a host's variables as the plugins read them, in plain Python types (templated_values)."""
+    facts = host_facts(variables)
+    # The data-file defaults filled in are plain values without templates: only the host's own are looked at.
+    facts.update(templated_values(variables, [key for key in facts if key in variables], templar_for))
     return facts
 
 

@@ -939,6 +939,22 @@ def test_templated_host_facts_templates_only_what_holds_a_template():
     assert facts["sovereign_zone"] == "nl-ams-1" and facts["sovereign_zone"].__class__ is str
 
 
+def test_templated_values_reads_only_the_keys_asked_for():
+    made = []
+
+    def templar_for(variables):
+        made.append(_Templar(variables))
+        return made[-1]
+
+    variables = {"cloud_type": _TaggedStr("DEV1-S"), "sovereign_zone": "{{ zone }}", "zone": "nl-ams-1",
+                 "other": "{{ zone }}"}  # fmt: skip
+    found = sov.templated_values(variables, ("cloud_type", "sovereign_zone", "finops_power"), templar_for)
+    (templar,) = made
+    assert templar.templated == ["{{ zone }}"]  # only the asked-for value that holds a template
+    assert found == {"cloud_type": "DEV1-S", "sovereign_zone": "nl-ams-1"}
+    assert found["cloud_type"].__class__ is str and found["sovereign_zone"].__class__ is str
+
+
 def test_first_lines_counts_the_rest():
     assert sov.first_lines(["a", "b"], 3, "errors") == ["a", "b"]
     assert sov.first_lines(["a", "b", "c", "d"], 2, "errors") == [
