@@ -79,7 +79,7 @@ class ActionModule(ActionBase):
         sent = len(main_queries)
         try:
             answers = list(self._prometheus(args, task_vars, main_queries).values())
-            figures, _disks = promql.raw_figures(answers)
+            figures, disks, workloads = promql.parse(answers)
             fallback = None
             reported = {h.name for h in hosts}
             late = [name for name in promql.needing_fallback(figures) if name in reported]
@@ -87,11 +87,11 @@ class ActionModule(ActionBase):
                 query = promql.fallback_query(late, args["job"], args["window"])
                 fallback = self._prometheus(args, task_vars, {"fallback": query})["fallback"]
                 sent += 1
-            usages = promql.usages(answers, fallback)
+            usages = promql.usages_of(figures, disks, fallback)
             report = finops.report(
                 hosts, usages, catalog, today, window=args["window"],
                 max_price_age_days=args["max_price_age_days"], allowed_zones=allowed_zones,
-                workloads=promql.workload_figures(answers),
+                workloads=workloads,
             )  # fmt: skip
         except finops.FinopsError as exc:
             raise AnsibleActionFail(str(exc)) from exc

@@ -168,23 +168,35 @@ def _samples(answer):
     return data.get("result") or []
 
 
-def raw_figures(answers):
-    """{instance: {figure: value}} and {instance: {mountpoint: {figure: value}}} from Prometheus' answers."""
-    found, disks = {}, {}
+def parse(answers):
+    """One pass over Prometheus' answers: the figures of the hosts, of their disks and of the k3s containers.
+
+    ({instance: {figure: value}}, {instance: {mountpoint: {figure: value}}},
+    {(namespace, pod, container): {figure: value}}); a NaN (no data in the
+    window for a figure) is left out.
+    """
+    hosts, disks, workloads = {}, {}, {}
     for answer in answers:
         for sample in _samples(answer):
             labels = sample.get("metric") or {}
-            figure, instance = labels.get("figure"), labels.get("instance")
-            if not figure or not instance or figure.startswith("wl_"):
-                continue
-            value = _value(sample, "%s of %s" % (figure, instance))
-            if math.isnan(value):  # no data in the window for this figure
-                continue
-            if figure.startswith("fs_"):
-                disks.setdefault(instance, {}).setdefault(labels.get("mountpoint", ""), {})[figure[3:]] = value
+            figure = labels.get("figure") or ""
+            if figure.startswith("wl_"):
+                key = (labels.get("namespace", ""), labels.get("pod", ""), labels.get("container", ""))
+                where, target, name = "/".join(key), workloads.setdefault(key, {}), figure[3:]
+            elif figure and labels.get("instance"):
+                instance = labels["instance"]
+                where, name = instance, figure
+                if figure.startswith("fs_"):
+                    target = disks.setdefault(instance, {}).setdefault(labels.get("mountpoint", ""), {})
+                    name = figure[3:]
+                else:
+                    target = hosts.setdefault(instance, {})
             else:
-                found.setdefault(instance, {})[figure] = value
-    return found, disks
+                continue
+            value = _value(sample, "%s of %s" % (figure, where))
+            if not math.isnan(value):
+                target[name] = value
+    return hosts, disks, workloads
 
 
 def needing_fallback(figures):
@@ -198,9 +210,14 @@ def needing_fallback(figures):
 
 def usages(answers, fallback=None):
     """{instance: Usage} from the main answers and, for the hosts it names, the fallback answer."""
-    found, disks = raw_figures(answers)
+    hosts, disks, _workloads = parse(answers)
+    return usages_of(hosts, disks, fallback)
+
+
+def usages_of(found, disks, fallback=None):
+    """{instance: Usage} from parsed host and disk figures (parse) and the fallback answer, if any."""
     if fallback is not None:
-        redone, _no_disks = raw_figures([fallback])
+        redone, _no_disks, _no_workloads = parse([fallback])
         for instance, values in redone.items():
             found.setdefault(instance, {}).update(values)
     result = {}
@@ -227,19 +244,3 @@ def usages(answers, fallback=None):
             if "size_bytes" in v and "avail_bytes" in v
         ]
     return result
-
-
-def workload_figures(answers):
-    """{(namespace, pod, container): {figure: value}} of the k3s workload figures in the answers."""
-    found = {}
-    for answer in answers:
-        for sample in _samples(answer):
-            labels = sample.get("metric") or {}
-            figure = labels.get("figure") or ""
-            if not figure.startswith("wl_"):
-                continue
-            key = (labels.get("namespace", ""), labels.get("pod", ""), labels.get("container", ""))
-            value = _value(sample, "%s of %s" % (figure, "/".join(key)))
-            if not math.isnan(value):
-                found.setdefault(key, {})[figure[3:]] = value
-    return found
