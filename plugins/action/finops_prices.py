@@ -74,7 +74,7 @@ class ActionModule(ActionBase):
             if "ovhcloud" in args["providers"]:
                 providers["ovhcloud"] = self._ovhcloud(args, session_options, today)
                 counts["ovhcloud"] = len(providers["ovhcloud"]["types"])
-            data = refresh.snapshot(providers, today)
+            data = refresh.snapshot(providers)
         except (refresh.CatalogAnswerError, finops.FinopsError) as exc:
             raise AnsibleActionFail(str(exc)) from exc
         text = refresh.render(data, today)
@@ -101,14 +101,9 @@ class ActionModule(ActionBase):
         """The providers of the catalog at dest, else of the shipped catalog (kept when not refreshed)."""
         path = dest if os.path.exists(dest) else None
         try:
-            existing = finops.load_price_catalog(path)
+            return finops.load_price_catalog(path).data["providers"]
         except finops.FinopsError as exc:
             raise AnsibleActionFail("dest: the catalog there cannot be read: %s" % exc) from exc
-        import yaml  # noqa: PLC0415
-
-        with open(existing.origin, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-        return data["providers"]
 
     def _scaleway(self, args, session_options, today, existing):
         try:

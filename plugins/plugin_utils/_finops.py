@@ -129,6 +129,7 @@ class PriceCatalog:
         if data.get("currency", "EUR") != "EUR":
             raise FinopsError("%s: currency %r: the report is in EUR only" % (origin, data.get("currency")))
         self.origin = origin
+        self.data = data  # as read: finops_prices keeps the providers it does not refresh from it
         self.providers = {}
         self.types = {}
         for provider, block in data["providers"].items():
@@ -143,7 +144,6 @@ class PriceCatalog:
                 "hours_per_month": hours,
                 "vat_included": block.get("vat_included"),
                 "vat_source": block.get("vat_source"),
-                "same_price_in_every_zone": bool(block.get("same_price_in_every_zone", False)),
             }
             for name, entry in types.items():
                 self.types[(provider, name)] = _price_type(provider, name, entry, hours, "%s.types.%s" % (where, name))
@@ -467,7 +467,8 @@ def _evidence(usage, window):
         "window": window,
         "samples": usage.samples,
         "cpu_p95_cores": _round(usage.cpu_p95_cores),
-        "cpu_series": 'node_cpu_seconds_total{mode!="idle"}, summed per host, p95 of its 5-minute rate',
+        "cpu_series": "busy cores, the 5-minute rate of node_cpu_seconds_total in every mode but idle, iowait "
+        "and steal, summed per host (instance:sovereign_cpu_busy_cores:rate5m), p95",
         "memory_max_used_gib": _round((usage.memory_max_used_bytes or 0) / GIB),
         "memory_series": "node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes, maximum",
     }
@@ -637,7 +638,7 @@ def workload(key, figures, window):
     }
     reasons = []
     limit = figures.get("memory_limit")
-    if limit is not None and limit < figures["memory_max_bytes"] * (1 + MEMORY_MARGIN):
+    if limit is not None and limit < memory:
         reasons.append("memory limit %.0f MiB is below the maximum used plus 15 %% (%.0f MiB): OOM kills"
                        % (limit / MIB, memory / MIB))  # fmt: skip
     request = figures.get("cpu_request")
@@ -685,7 +686,7 @@ def disk_projection(filesystems, today):
 # --- the report -------------------------------------------------------------
 
 
-def _add(table, key, host_name, monthly, saving):
+def _add(table, key, monthly, saving):
     row = table.setdefault(key, {"monthly_eur": 0.0, "saving_eur": 0.0, "hosts": 0})
     row["hosts"] += 1
     row["monthly_eur"] += monthly or 0.0
@@ -705,10 +706,10 @@ def summarise(results):
         if result["cost"]["unpriced"]:
             totals["unpriced_hosts"].append(name)
         for group in result["groups"]:
-            _add(by_group, group, name, monthly, saving)
+            _add(by_group, group, monthly, saving)
         for key, value in result["tags"].items():
-            _add(by_tag, "%s=%s" % (key, value), name, monthly, saving)
-        _add(by_provider, result["provider"] or "unknown", name, monthly, saving)
+            _add(by_tag, "%s=%s" % (key, value), monthly, saving)
+        _add(by_provider, result["provider"] or "unknown", monthly, saving)
     for table in (by_group, by_tag, by_provider, {"": totals}):
         for row in table.values():
             row["monthly_eur"] = round(row["monthly_eur"], 2)

@@ -140,7 +140,7 @@ def ovhcloud_types(flavors, catalog, catalog_url, flavors_url, checked):
     return found, vat
 
 
-def snapshot(providers, today):
+def snapshot(providers):
     """The catalog file's data, checked by the loader the report uses before anything is written."""
     data = {"currency": "EUR", "providers": providers}
     finops.PriceCatalog(data, origin="refreshed catalog")
