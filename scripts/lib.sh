@@ -117,6 +117,8 @@ ensure_test_tools() {
   command -v nft >/dev/null || [ -x /usr/sbin/nft ] || missing+=(nftables)
   # chromium-headless-shell: the FinOps test opens the HTML report in it.
   command -v chromium-headless-shell >/dev/null || missing+=(chromium-headless-shell)
+  # ruby: the GitLab render test checks the rendered gitlab.rb with `ruby -c`.
+  command -v ruby >/dev/null || missing+=(ruby)
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 }
 

@@ -116,6 +116,27 @@ def gitlab_usage_ping(text):
     return not (match and match.group(1).lower() == "false")
 
 
+# gitlab.yml, as `gitlab-ctl reconfigure` writes it, holds the key once.
+_GITLAB_RAILS_USAGE_PING = re.compile(r"^\s+usage_ping_enabled:\s*(\w+)", re.M)
+_GITLAB_RAILS_PRODUCT_USAGE = re.compile(r"^\s+initial_gitlab_product_usage_data:", re.M)
+
+
+def gitlab_rails_reports(gitlab_yml_text, product_usage_env_text):
+    """GitLab as Rails runs it: the gitlab.yml and environment `gitlab-ctl reconfigure` generated.
+
+    Service Ping is on unless gitlab.yml sets usage_ping_enabled false.
+    Event-level product usage data (releases whose gitlab.yml knows
+    initial_gitlab_product_usage_data, 18.0 and later) is on by default and
+    off for sure only when the GITLAB_PRODUCT_USAGE_DATA_ENABLED environment
+    file says false (it then overrides the database).
+    """
+    match = _GITLAB_RAILS_USAGE_PING.search(gitlab_yml_text or "")
+    usage_ping = not (match and match.group(1).lower() == "false")
+    knows_product_usage = bool(_GITLAB_RAILS_PRODUCT_USAGE.search(gitlab_yml_text or ""))
+    product_usage = knows_product_usage and (product_usage_env_text or "").strip().lower() != "false"
+    return usage_ping or product_usage
+
+
 def home_assistant(configuration_text, analytics_storage_text=None):
     """Home Assistant: cloud (Nabu Casa) loaded, and analytics opted in.
 
@@ -175,13 +196,13 @@ def _add_url_host(endpoints, url):
 PUBLISHED_ENDPOINT = "/etc/ansible/facts.d/sovereign_endpoint_%s.fact"
 
 
-def published_config(text):
-    """The `config` path of a published endpoint (the fact file's text), or None."""
+def published_config(text, key="config"):
+    """A path of a published endpoint (the fact file's text), `config` by default, or None."""
     if not text:
         return None
     try:
         endpoint = json.loads(text)
     except ValueError:
         return None
-    config = endpoint.get("config") if isinstance(endpoint, dict) else None
+    config = endpoint.get(key) if isinstance(endpoint, dict) else None
     return config if isinstance(config, str) and config.startswith("/") else None

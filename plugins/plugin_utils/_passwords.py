@@ -19,7 +19,9 @@ MIN_DISTINCT = 6
 # Defaults and the first guesses of any attacker, compared case-insensitively.
 KNOWN_DEFAULTS = frozenset(
     {"admin", "administrator", "changeme", "default", "grafana", "letmein", "password", "prometheus",
-     "qwerty", "root", "secret", "welcome"}
+     "qwerty", "root", "secret", "welcome", "gitlab",
+     # GitLab's root password before 14.0 (installations from source and old guides).
+     "5ivel!fe"}
 )  # fmt: skip
 
 

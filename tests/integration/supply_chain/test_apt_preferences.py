@@ -10,12 +10,17 @@ index, a Release file signed with a key made by gpg) and served over HTTP
 inside a lab container; the entry point runs twice on that container, for
 sovereign-test-a and then sovereign-test-b; `apt-cache policy` then says
 what apt would take.
+
+A repository with one suite per Debian release (GitLab's, `suites:
+[codename]`) gets the host's codename as its suite, and a host on a release
+the vendor does not publish for is refused before any change.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import shutil
 import subprocess
 import sys
 import time
@@ -117,12 +122,25 @@ def repository(tmp_path_factory):
         f" {hashlib.sha256(path.read_bytes()).hexdigest()} {path.stat().st_size} main/binary-amd64/{path.name}\n"
         for path in (binary / "Packages", binary / "Packages.gz")
     )
-    release = repo / "dists" / "stable" / "Release"
-    release.write_text(
-        "Origin: testrepo\nSuite: stable\nCodename: stable\nArchitectures: amd64\nComponents: main\n"
-        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}\nSHA256:\n{sums}"
-    )
-    gpg(home, "--local-user", fingerprint, "--clearsign", "--output", str(release.parent / "InRelease"), str(release))
+    # One suite named "stable" (Grafana's way) and one per Debian release,
+    # bookworm only here (GitLab's way).
+    for suite in ("stable", "bookworm"):
+        if suite != "stable":
+            shutil.copytree(binary, repo / "dists" / suite / "main" / "binary-amd64")
+        release = repo / "dists" / suite / "Release"
+        release.write_text(
+            f"Origin: testrepo\nSuite: {suite}\nCodename: {suite}\nArchitectures: amd64\nComponents: main\n"
+            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime())}\nSHA256:\n{sums}"
+        )
+        gpg(
+            home,
+            "--local-user",
+            fingerprint,
+            "--clearsign",
+            "--output",
+            str(release.parent / "InRelease"),
+            str(release),
+        )
     return {"work": work, "repo": repo, "key": work / "key.asc", "fingerprint": fingerprint}
 
 
@@ -168,3 +186,62 @@ def test_each_role_keeps_its_package_and_the_rest_stays_refused(repository, host
     assert candidates["sovereign-test-b"] == "1.0", policy
     # ...and the repository supplies nothing else.
     assert candidates["sovereign-test-c"] == "(none)", policy
+
+
+CODENAME_PLAYBOOK = """
+- name: A vendor repository with one suite per Debian release
+  hosts: all
+  become: true
+  tasks:
+    - name: The role's package
+      ansible.builtin.include_role:
+        name: sovereign.cloud.artifact
+        tasks_from: apt_repository
+      vars:
+        artifact_apt_repository: perrelease
+        artifact_apt_packages: [sovereign-test-c]
+        artifact_apt_variable: third_install_method
+"""
+
+
+def per_release_run(repository, host, releases):
+    work = repository["work"]
+    (work / "inventory.yml").write_text(yaml.safe_dump(labhost.docker_inventory({"apt-pref": host})))
+    (work / "codename.yml").write_text(CODENAME_PLAYBOOK)
+    extra = {
+        "sovereign_artifact_cache": str(work / "cache"),
+        "sovereign_apt_repositories_extra": {
+            "perrelease": {
+                # Another host name than the first test's repository: apt
+                # preferences pin by origin host.
+                "url": f"http://localhost:{PORT}",
+                "suites": ["codename"],
+                "releases": releases,
+                "components": ["main"],
+                "key_url": f"file://{repository['key']}",
+                "fingerprint": repository["fingerprint"],
+            }
+        },
+    }
+    (work / "codename-extra.yml").write_text(yaml.safe_dump(extra))
+    return ansible_playbook.run(work / "inventory.yml", work / "codename.yml", "-e", f"@{work / 'codename-extra.yml'}")
+
+
+def test_a_release_the_vendor_does_not_publish_for_is_refused_before_any_change(repository, host):
+    proc = per_release_run(repository, host, ["bullseye", "trixie"])
+    assert proc.returncode != 0
+    assert (
+        "third_install_method: the APT repository perrelease publishes packages for bullseye, trixie, "
+        "not for bookworm" in proc.stdout
+    ), proc.stdout[-3000:]
+    listed = labhost.docker("exec", host, "ls", "/etc/apt/sources.list.d").stdout
+    assert "sovereign-perrelease" not in listed
+
+
+def test_the_suite_is_the_hosts_debian_codename(repository, host):
+    proc = per_release_run(repository, host, ["bookworm", "trixie"])
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    source = labhost.docker("exec", host, "cat", "/etc/apt/sources.list.d/sovereign-perrelease.sources").stdout
+    assert "Suites: bookworm\n" in source
+    policy = labhost.docker("exec", host, "apt-cache", "policy", "sovereign-test-c").stdout
+    assert policy.split("Candidate:", 1)[1].split()[0] == "1.0", policy

@@ -30,6 +30,9 @@ SUFFIXES = (".yml", ".yaml", ".j2")
 
 MESSAGE = re.compile(r"^(\s*)-?\s*(fail_msg|success_msg|msg):")
 JINJA = re.compile(r"{{.*?}}|{%.*?%}")
+# A name between quotes is a string, not a read ('service_ping_settings' as a
+# database column), unless it subscripts something (hostvars[h]['loki_port']).
+QUOTED_NAME = re.compile(r"(?<![A-Za-z0-9_\]]\[)('[A-Za-z0-9_]+'|\"[A-Za-z0-9_]+\")")
 
 
 def code_lines(role):
@@ -37,6 +40,8 @@ def code_lines(role):
 
     In a message (fail_msg, msg), only the Jinja expressions are code: the
     prose may name another role's variable to tell the user what to change.
+    In a template, too: the text around the expressions is the file's content
+    (gitlab.rb sets prometheus_monitoring['enable'], a GitLab key).
     """
     for part in PARTS:
         for path in sorted((ROOT / "roles" / role / part).rglob("*")):
@@ -53,9 +58,9 @@ def code_lines(role):
                 if start:
                     message_indent = len(start.group(1))
                 code = line.split(" #", 1)[0]
-                if message_indent is not None:
+                if message_indent is not None or path.suffix == ".j2":
                     code = " ".join(JINJA.findall(line))
-                yield path.relative_to(ROOT), number, code
+                yield path.relative_to(ROOT), number, QUOTED_NAME.sub("''", code)
 
 
 def foreign_reads(role):

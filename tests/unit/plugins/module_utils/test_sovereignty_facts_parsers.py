@@ -103,3 +103,22 @@ def test_k3s_registries():
     assert parse.k3s_registry_endpoints(text) == ["registry.example.eu", "quay-mirror.example.eu"]
     # Without a docker.io mirror, images come from Docker Hub.
     assert parse.k3s_registry_endpoints("") == ["registry-1.docker.io"]
+
+
+@pytest.mark.parametrize(
+    ("gitlab_yml", "env", "expected"),
+    [
+        # Before 18.0: no event-level product usage data.
+        ("production: &base\n  gitlab:\n    usage_ping_enabled: false\n", None, False),
+        ("production: &base\n  gitlab:\n    usage_ping_enabled: true\n", "false", True),
+        # 18.0 and later: the environment file decides.
+        ("production:\n  gitlab:\n    usage_ping_enabled: false\n    initial_gitlab_product_usage_data: false\n",
+         None, True),
+        ("production:\n  gitlab:\n    usage_ping_enabled: false\n    initial_gitlab_product_usage_data: false\n",
+         "false\n", False),
+        # No key at all: Rails' default is on.
+        ("production:\n  gitlab:\n    impersonation_enabled: true\n", None, True),
+    ],
+)  # fmt: skip
+def test_gitlab_as_rails_runs_it(gitlab_yml, env, expected):
+    assert parse.gitlab_rails_reports(gitlab_yml, env) is expected

@@ -94,3 +94,45 @@ def test_a_broken_published_endpoint_falls_back_to_the_vendor_paths(tmp_path):
     write(tmp_path, "/etc/grafana/grafana.ini", off)
     observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), [])
     assert observed["telemetry"] == {"grafana": False}
+
+
+GITLAB_YML = """# This file is managed by gitlab-ctl.
+production: &base
+  gitlab:
+    usage_ping_enabled: {usage_ping}
+    display_initial_root_password: false
+    initial_gitlab_product_usage_data: false
+"""
+
+
+def test_gitlab_is_judged_as_rails_runs_it_not_as_gitlab_rb_asks(tmp_path):
+    """gitlab.rb says off, but reconfigure has not applied it: Rails still runs with Service Ping on."""
+    write(tmp_path, "/etc/resolv.conf", "")
+    write(tmp_path, "/etc/gitlab/gitlab.rb", "gitlab_rails['usage_ping_enabled'] = false\n")
+    write(tmp_path, "/var/opt/gitlab/gitlab-rails/etc/gitlab.yml", GITLAB_YML.format(usage_ping="true"))
+    write(tmp_path, "/opt/gitlab/etc/gitlab-rails/env/GITLAB_PRODUCT_USAGE_DATA_ENABLED", "false")
+    observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), [])
+    assert observed["telemetry"] == {"gitlab": True}
+    assert "/var/opt/gitlab/gitlab-rails/etc/gitlab.yml" in observed["files_read"]
+
+
+def test_gitlab_product_usage_data_is_on_unless_its_environment_file_says_false(tmp_path):
+    write(tmp_path, "/etc/resolv.conf", "")
+    write(
+        tmp_path,
+        "/etc/ansible/facts.d/sovereign_endpoint_gitlab.fact",
+        json.dumps({"name": "gitlab", "config": "/etc/gitlab/gitlab.rb", "rails_config": "/srv/gitlab/gitlab.yml"}),
+    )
+    write(tmp_path, "/srv/gitlab/gitlab.yml", GITLAB_YML.format(usage_ping="false"))
+    reader = sovereignty_facts.Reader(str(tmp_path))
+    assert sovereignty_facts.observe(reader, [])["telemetry"] == {"gitlab": True}
+    write(tmp_path, "/opt/gitlab/etc/gitlab-rails/env/GITLAB_PRODUCT_USAGE_DATA_ENABLED", "false\n")
+    reader = sovereignty_facts.Reader(str(tmp_path))
+    assert sovereignty_facts.observe(reader, [])["telemetry"] == {"gitlab": False}
+
+
+def test_gitlab_not_reconfigured_yet_is_judged_by_gitlab_rb(tmp_path):
+    write(tmp_path, "/etc/resolv.conf", "")
+    write(tmp_path, "/etc/gitlab/gitlab.rb", "gitlab_rails['usage_ping_enabled'] = false\n")
+    observed = sovereignty_facts.observe(sovereignty_facts.Reader(str(tmp_path)), [])
+    assert observed["telemetry"] == {"gitlab": False}

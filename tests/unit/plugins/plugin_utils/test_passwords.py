@@ -18,6 +18,8 @@ from ansible_collections.sovereign.cloud.plugins.plugin_utils import _passwords
         ("good-password-1\n", "holds a line break or another control character"),
         ("adminadminadmin!!", "a known default or first guess, padded"),
         ("Password11111111", "a known default or first guess, padded"),
+        # GitLab's old root password, doubled to pass the length rule.
+        ("5iveL!fe5iveL!fe", "a known default or first guess, padded"),
         ("é" * 10 + "abcdefghij", ""),
         ("correct-horse-battery", ""),
     ],
