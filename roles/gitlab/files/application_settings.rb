@@ -1,6 +1,6 @@
 # frozen_string_literal: true
 
-# Run by sovereign.cloud's gitlab role as `gitlab-rails runner <this file>`,
+# Run by sovereign.cloud's gitlab role as `gitlab-rails runner '<this code>'`,
 # with a JSON document on standard input (never on a command line, never in
 # the environment):
 #   {"settings": {column: value, ...},
