@@ -1,9 +1,9 @@
 # Copyright: sovereign.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters gitlab_settings_drift and gitlab_rb_problems: thin adapters over plugin_utils/_gitlab.py.
+"""Filters gitlab_settings_drift, gitlab_rb_problems and gitlab_runner_problems.
 
-Docs in gitlab_settings_drift.yml and gitlab_rb_problems.yml.
+Thin adapters over plugin_utils/_gitlab.py; docs in the .yml file of each.
 """
 
 from __future__ import annotations
@@ -28,6 +28,14 @@ def gitlab_rb_problems(values, extra_lines):
     return _gitlab.rb_problems(values, extra_lines)
 
 
+def gitlab_runner_problems(runners):
+    return _gitlab.runner_problems(runners)
+
+
 class FilterModule:
     def filters(self):
-        return {"gitlab_settings_drift": gitlab_settings_drift, "gitlab_rb_problems": gitlab_rb_problems}
+        return {
+            "gitlab_settings_drift": gitlab_settings_drift,
+            "gitlab_rb_problems": gitlab_rb_problems,
+            "gitlab_runner_problems": gitlab_runner_problems,
+        }

@@ -78,3 +78,70 @@ def rb_problems(values, extra_lines):
                 "are set from its variables)" % (index, owned.group(1))
             )
     return problems
+
+
+RUNNER_KEYS = frozenset(
+    {"name", "executor", "description", "runner_type", "group_id", "project_id", "tags", "run_untagged", "locked",
+     "paused", "access_level", "maximum_timeout", "docker"}
+)  # fmt: skip
+DOCKER_KEYS = frozenset({"image", "allowed_images", "allowed_services", "pull_policy", "volumes", "memory", "cpus"})
+_RUNNER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _runner_type_problem(runner):
+    runner_type = runner.get("runner_type", "instance_type")
+    if runner_type not in ("instance_type", "group_type", "project_type"):
+        return "runner_type must be instance_type, group_type or project_type"
+    for kind in ("group", "project"):
+        if runner_type == "%s_type" % kind and not str(runner.get("%s_id" % kind) or ""):
+            return "a %s_type runner needs %s_id" % (kind, kind)
+    return None
+
+
+def _docker_problems(docker):
+    if not isinstance(docker, dict):
+        return ["docker must be a mapping"]
+    problems = ["docker.%s is not a setting the role knows (%s)" % (key, ", ".join(sorted(DOCKER_KEYS)))
+                for key in sorted(set(docker) - DOCKER_KEYS)]  # fmt: skip
+    if docker.get("pull_policy", "if-not-present") not in ("always", "if-not-present", "never"):
+        problems.append("docker.pull_policy must be always, if-not-present or never")
+    for key in ("allowed_images", "allowed_services", "volumes"):
+        if not isinstance(docker.get(key, []), list):
+            problems.append("docker.%s must be a list" % key)
+    return problems
+
+
+def runner_problems(runners):
+    """Messages for the entries of gitlab_runner_runners the role refuses, each naming its runner."""
+    if not isinstance(runners, list):
+        return ["must be a list of runners"]
+    problems = []
+    for index, runner in enumerate(runners):
+        if not isinstance(runner, dict):
+            problems.append("[%d] must be a mapping" % index)
+            continue
+        where = "[%d] (%s)" % (index, runner.get("name", "no name"))
+        found = ["%s is not a setting the role knows" % key for key in sorted(set(runner) - RUNNER_KEYS)]
+        if not _RUNNER_NAME.match(str(runner.get("name", ""))):
+            found.append("name must be lower case letters, digits and -")
+        if runner.get("executor") not in ("docker", "shell"):
+            found.append("executor must be docker or shell")
+        type_problem = _runner_type_problem(runner)
+        if type_problem:
+            found.append(type_problem)
+        tags = runner.get("tags", [])
+        if not isinstance(tags, list) or not all(_TAG.match(str(tag)) for tag in tags):
+            found.append("tags must be a list of words (letters, digits, . _ -)")
+        if "\n" in str(runner.get("description", "")):
+            found.append("description must be one line")
+        if runner.get("access_level", "not_protected") not in ("not_protected", "ref_protected"):
+            found.append("access_level must be not_protected or ref_protected")
+        timeout = runner.get("maximum_timeout")
+        if timeout is not None and (not str(timeout).isdigit() or int(timeout) < 600):
+            found.append("maximum_timeout must be at least 600 seconds (GitLab's minimum)")
+        if "docker" in runner:
+            found.extend(_docker_problems(runner["docker"]) if runner.get("executor") == "docker"
+                         else ["docker settings need executor docker"])  # fmt: skip
+        problems.extend("%s: %s" % (where, problem) for problem in found)
+    return problems

@@ -15,6 +15,7 @@ import collections
 import hashlib
 import http.server
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -49,7 +50,8 @@ class FakeAPIServer:
         self.url = None
 
     # -- control -------------------------------------------------------------
-    def start(self):
+    def start(self, tls=None, port=0):
+        """Serve on 127.0.0.1 (`port`, any free one by default); over HTTPS with `tls` = (cert file, key file)."""
         api = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -58,15 +60,23 @@ class FakeAPIServer:
             def do_GET(self):
                 api.handle(self)
 
+            # Stand-ins of APIs that change things (GitLab's runners) route
+            # every method through the same core; `request.command` tells.
+            do_POST = do_PUT = do_DELETE = do_GET
+
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.server.request_queue_size = 256
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.server.server_address[1])
         return self
 
     def stop(self):
@@ -97,7 +107,7 @@ class FakeAPIServer:
         if path == "/_stats":  # the benchmark's counter, not an API request
             return self._send(request, 200, json.dumps({"requests": len(self.requests)}), {})
         with self.lock:
-            self.requests.append(("GET", path, query, dict(request.headers)))
+            self.requests.append((request.command, path, query, dict(request.headers)))
         if self.latency:
             time.sleep(self.latency)
         fault = self._next_fault(path)
@@ -123,7 +133,7 @@ class FakeAPIServer:
 
     @staticmethod
     def _send(request, status, body, headers):
-        data = body.encode("utf-8")
+        data = body.encode("utf-8") if status != 204 else b""
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(data)))

@@ -1,14 +1,20 @@
-"""GitLab converged from its real package.
+"""GitLab and GitLab Runner converged from their real packages.
 
-Checked on the host: GitLab is ready, serves HTTPS with a certificate of the
+Checked on nuc1: GitLab is ready, serves HTTPS with a certificate of the
 internal CA, runs with every phone-home setting off (its database and the
 configuration Rails runs with), the vault's root password is the one that
-works, and the sovereignty audit reads the telemetry GitLab runs with.
+works, the sovereignty audit reads the telemetry GitLab runs with, nuc2's
+runner is registered once and online, and a pipeline runs on it.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "tooling"))
+from lab_http import eventually
 
 testinfra_hosts = ["ansible://nuc1"]
 
@@ -57,3 +63,44 @@ def test_the_vaults_root_password_works(host):
 def test_the_sovereignty_audit_reads_what_gitlab_runs_with(host):
     facts = host.ansible("sovereign.cloud.sovereignty_facts", check=False)
     assert facts["telemetry"]["gitlab"] is False, facts
+
+
+RUNNER_TOKEN = "molecule-runner-creator-token-1"  # noqa: S105 (the scenario's, in molecule.yml)
+
+
+def api(host, method, path, data=""):
+    """GitLab's API from nuc1, with the scenario's token."""
+    result = host.run(
+        f"curl -sS --cacert {CA} -H 'Host: gitlab.molecule.home.arpa' -H 'PRIVATE-TOKEN: {RUNNER_TOKEN}' "
+        f"-X {method} {data} {URL}/api/v4{path}"
+    )
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else None
+
+
+def test_the_runner_is_registered_once_and_online(host):
+    runners = api(host, "GET", "/runners/all?type=instance_type")
+    mine = [r for r in runners if r["description"] == "nuc2 shell"]
+    assert len(mine) == 1, runners
+
+    def online():
+        assert api(host, "GET", f"/runners/{mine[0]['id']}")["status"] == "online"
+
+    eventually(online)
+
+
+def test_a_pipeline_runs_on_the_runner(host):
+    project = api(host, "POST", "/projects", "--data-urlencode name=molecule-ci --data initialize_with_readme=true")
+    ci = "job:\n  tags: [molecule]\n  script: [echo sovereign]\n"
+    api(
+        host,
+        "POST",
+        f"/projects/{project['id']}/repository/files/.gitlab-ci.yml",
+        f"--data branch=main --data-urlencode 'content={ci}' --data commit_message=ci",
+    )
+
+    def succeeded():
+        pipelines = api(host, "GET", f"/projects/{project['id']}/pipelines")
+        assert pipelines and pipelines[0]["status"] == "success", pipelines
+
+    eventually(succeeded, seconds=600)

@@ -69,3 +69,27 @@ def test_extra_lines_that_set_what_the_role_owns_are_refused():
 
 def test_a_key_that_merely_contains_an_owned_name_is_accepted():
     assert _gitlab.rb_problems({}, ["gitlab_rails['usage_ping_enabled_extra'] = 1"]) == []
+
+
+def test_runner_entries_that_the_role_refuses_are_named():
+    problems = _gitlab.runner_problems(
+        [
+            {"name": "docker", "executor": "docker", "docker": {"image": "debian:13", "allowed_images": ["debian:*"]}},
+            {"name": "Shell One", "executor": "ssh", "tags": ["ok", "not ok"], "colour": "red"},
+            {"name": "grp", "executor": "shell", "runner_type": "group_type", "maximum_timeout": 60},
+            {"name": "sh", "executor": "shell", "docker": {"image": "x"}},
+            {"name": "dk", "executor": "docker", "docker": {"pull_policy": "sometimes", "registry": "x"}},
+        ]
+    )
+    assert problems == [
+        "[1] (Shell One): colour is not a setting the role knows",
+        "[1] (Shell One): name must be lower case letters, digits and -",
+        "[1] (Shell One): executor must be docker or shell",
+        "[1] (Shell One): tags must be a list of words (letters, digits, . _ -)",
+        "[2] (grp): a group_type runner needs group_id",
+        "[2] (grp): maximum_timeout must be at least 600 seconds (GitLab's minimum)",
+        "[3] (sh): docker settings need executor docker",
+        "[4] (dk): docker.registry is not a setting the role knows "
+        "(allowed_images, allowed_services, cpus, image, memory, pull_policy, volumes)",
+        "[4] (dk): docker.pull_policy must be always, if-not-present or never",
+    ]
