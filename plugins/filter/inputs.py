@@ -1,7 +1,7 @@
 # Copyright: sovereign.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filter unit_argument_problems; documented in unit_argument_problems.yml."""
+"""Filters unit_argument_problems and backup_target_problems; documented in their .yml files."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def unit_argument_problems(values, escaped=""):
     return _inputs.unit_argument_problems(values, str(escaped))
 
 
+def backup_target_problems(recipients, s3, recipients_variable, s3_variable):
+    return _inputs.backup_target_problems(recipients, s3, str(recipients_variable), str(s3_variable))
+
+
 class FilterModule:
     def filters(self):
-        return {"unit_argument_problems": unit_argument_problems}
+        return {"unit_argument_problems": unit_argument_problems, "backup_target_problems": backup_target_problems}

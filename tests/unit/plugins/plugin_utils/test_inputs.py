@@ -41,3 +41,26 @@ def test_characters_the_template_escapes_are_accepted():
     assert _inputs.unit_argument_problem(flag) == "a $"
     assert _inputs.unit_argument_problem(flag, escaped="%$") == ""
     assert _inputs.unit_argument_problem("--a b", escaped="%$") == "white space"
+
+
+AGE_KEY = "age1" + "q" * 58
+
+
+def test_backup_target_problems_name_variables_never_secrets():
+    assert _inputs.backup_target_problems([AGE_KEY, "ssh-ed25519 AAAAC3Nza admin@example"], {}, "r", "s") == []
+    assert _inputs.backup_target_problems([], {}, "r", "s") == [
+        "r must list the age or SSH public keys the archives are encrypted to"
+    ]
+    problems = _inputs.backup_target_problems(
+        [AGE_KEY, "AGE-SECRET-KEY-1PLANTED"],
+        {"endpoint": "http://s3.fr-par.scw.cloud", "bucket": "b", "secret_access_key": "planted-s3-secret", "x": 1},
+        "gitlab_backup_age_recipients",
+        "gitlab_backup_s3",
+    )
+    assert problems == [
+        "gitlab_backup_age_recipients[1] is not an age public key (age1...) or an ssh-ed25519 / ssh-rsa public key",
+        "gitlab_backup_s3: x not known (endpoint, bucket, region, access_key_id, secret_access_key, provider, prefix)",
+        "gitlab_backup_s3.endpoint must be an https:// URL",
+        "gitlab_backup_s3 needs access_key_id",
+    ]
+    assert "PLANTED" not in " ".join(problems) and "planted-s3-secret" not in " ".join(problems)
