@@ -29,6 +29,8 @@ homelab hosts and on this collection's dynamic inventories:
   sovereign_dns_resolvers        resolver addresses or names (kind dns)
   sovereign_artifact_mirror      URL of the artifact mirror (kind artifact_mirror)
   base_chrony_servers            NTP servers of the base role (kind ntp)
+  loki_s3, gitlab_backup_s3, home_assistant_backup_s3
+                                 S3-compatible storage the roles write to (kind object_storage)
   sovereign_telemetry            {service: bool}: whether a service reports home
 """
 
@@ -80,7 +82,15 @@ HOST_KEYS = (
     "sovereign_telemetry",
 )
 # Role variables that decide a host's external endpoints.
-ENDPOINT_KEYS = ("base_chrony_servers", "loki_storage", "loki_s3")
+ENDPOINT_KEYS = (
+    "base_chrony_servers",
+    "loki_storage",
+    "loki_s3",
+    "gitlab_backup_enabled",
+    "gitlab_backup_s3",
+    "home_assistant_backup_enabled",
+    "home_assistant_backup_s3",
+)
 # Their defaults where a role takes its default from a data file of the
 # collection: the engine reads the same file, so the gate judges what the role
 # will use, without reading any role's defaults. The others count only where
@@ -235,6 +245,14 @@ def _record(ctx, rule, facts, sources, outcome=None):
     ctx.evidence.append({"rule": rule, "outcome": outcome, "facts": facts, "sources": sources})
 
 
+# (variable, when the role uses it) of the S3-compatible targets of the roles.
+OBJECT_STORAGE_VARIABLES = (
+    ("loki_s3", lambda hostvars: hostvars.get("loki_storage") == "s3"),
+    ("gitlab_backup_s3", lambda hostvars: hostvars.get("gitlab_backup_enabled", True) is not False),
+    ("home_assistant_backup_s3", lambda hostvars: hostvars.get("home_assistant_backup_enabled", True) is not False),
+)
+
+
 def host_endpoints(hostvars):
     """The external endpoints a host's configuration will talk to, as (kind, host)."""
     return [(kind, host) for kind, host, _variable, _entry in host_endpoints_with_origin(hostvars)]
@@ -253,12 +271,14 @@ def host_endpoints_with_origin(hostvars):
             # The defaults of data/time/servers.yml carry their source and date.
             entry = server if server.get("source") else None
             found.append(("ntp", str(server["host"]), "base_chrony_servers", entry))
-    # Loki's object storage holds every log line the platform ships.
-    loki_s3 = hostvars.get("loki_s3")
-    if hostvars.get("loki_storage") == "s3" and isinstance(loki_s3, dict) and loki_s3.get("endpoint"):
-        endpoint = str(loki_s3["endpoint"])
-        name = urlsplit("//" + endpoint.rsplit("://", maxsplit=1)[-1]).hostname or endpoint
-        found.append(("object_storage", name, "loki_s3", None))
+    # Object storage the roles write to: Loki's holds every log line the
+    # platform ships, the backups every repository, secret and configuration.
+    for variable, in_use in OBJECT_STORAGE_VARIABLES:
+        target = hostvars.get(variable)
+        if isinstance(target, dict) and target.get("endpoint") and in_use(hostvars):
+            endpoint = str(target["endpoint"])
+            name = urlsplit("//" + endpoint.rsplit("://", maxsplit=1)[-1]).hostname or endpoint
+            found.append(("object_storage", name, variable, None))
     mirror = hostvars.get("sovereign_artifact_mirror")
     # A file:// mirror is a directory on the controller, not an endpoint.
     if mirror and not str(mirror).startswith("file://"):

@@ -54,8 +54,8 @@ def test_no_initial_root_password_file_and_gitlab_rb_is_private(host):
 
 def test_the_vaults_root_password_works(host):
     result = host.run(
-        "gitlab-rails runner \"puts User.find_by_username('root').valid_password?(STDIN.read)\"",
-        stdin="molecule-gitlab-root-1",
+        "printf %s molecule-gitlab-root-1"
+        " | gitlab-rails runner \"puts User.find_by_username('root').valid_password?(STDIN.read)\""
     )
     assert result.stdout.strip().endswith("true"), result.stdout + result.stderr
 
@@ -104,3 +104,20 @@ def test_a_pipeline_runs_on_the_runner(host):
         assert pipelines and pipelines[0]["status"] == "success", pipelines
 
     eventually(succeeded, seconds=600)
+
+
+def test_a_backup_is_encrypted_and_holds_gitlabs_archive_and_secrets(host):
+    result = host.run("systemctl start sovereign-gitlab-backup.service")
+    assert result.rc == 0, result.stderr
+    archives = host.run("ls -1t /var/backups/gitlab/").stdout.split()
+    assert archives and archives[0].startswith("gitlab-") and archives[0].endswith(".tar.age"), archives
+    assert host.run("ls /var/opt/gitlab/backups/").stdout.strip() == ""  # no clear archive left
+    identity = "/root/molecule-backup-identity"
+    key = host.ansible.get_variables()["gitlab_backup_age_identity"]
+    assert host.run(f"umask 077 && cat > {identity} <<'KEY'\n{key.strip()}\nKEY").rc == 0
+    listing = host.run(f"age --decrypt --identity {identity} /var/backups/gitlab/{archives[0]} | tar --list --file -")
+    host.run(f"rm -f {identity}")
+    assert listing.rc == 0, listing.stderr
+    names = listing.stdout.split()
+    assert "gitlab-secrets.json" in names and "gitlab.rb" in names
+    assert any(name.endswith("_gitlab_backup.tar") for name in names)

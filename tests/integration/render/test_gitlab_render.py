@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT / "tests" / "tooling"))
 import ansible_playbook  # noqa: E402
 
 ROOT_PASSWORD = "root-" + secrets.token_hex(12)
+S3_SECRET = "s3-" + secrets.token_hex(12)
+AGE_RECIPIENT = "age1" + "q" * 58
 SMTP_PASSWORD = "smtp-" + secrets.token_hex(12)
 PHONE_HOME = re.compile(r"version\.gitlab\.com|snowplow|gravatar\.com|sentry\.io|acme-v0|letsencrypt\.org", re.I)
 
@@ -70,6 +72,15 @@ HOSTS = {
             {"name": "fast", "path": "/srv/nvme/repositories"},
         ],
         "gitlab_rb_extra": ["# site policy", "gitlab_rails['time_zone'] = 'Europe/Paris'"],
+        # Backups off-site, at an EU provider.
+        "gitlab_backup_s3": {
+            "endpoint": "https://s3.fr-par.scw.cloud",
+            "region": "fr-par",
+            "bucket": "gitlab-backups",
+            "access_key_id": "SCWEXAMPLEKEY",
+            "secret_access_key": S3_SECRET,
+        },
+        "gitlab_backup_skip": ["registry"],
     },
 }
 
@@ -86,12 +97,13 @@ def rendered(tmp_path_factory):
                 "gitlab_render_dir": str(out),
                 "gitlab_external_url": "https://gitlab.example.eu",
                 "gitlab_root_password": ROOT_PASSWORD,
+                "gitlab_backup_age_recipients": [AGE_RECIPIENT],
             },
             "hosts": HOSTS,
         }
     }
     output = ansible_playbook.run_in(work, inventory, PLAYBOOK)
-    return {host: (out / host / "gitlab.rb").read_text() for host in HOSTS}, output
+    return {host: (out / host / "gitlab.rb").read_text() for host in HOSTS}, output, out
 
 
 def code(text):
@@ -135,11 +147,14 @@ def test_telemetry_settings_are_off_on_every_host(rendered):
 
 
 def test_no_secret_in_gitlab_rb_or_in_the_output(rendered):
-    files, output = rendered
+    files, output, _out = rendered
     for host, text in files.items():
         assert ROOT_PASSWORD not in text and SMTP_PASSWORD not in text, host
         assert "gitlab_rails['initial_root_password']" not in "\n".join(code(text)), host
-    assert ROOT_PASSWORD not in output and SMTP_PASSWORD not in output
+    assert ROOT_PASSWORD not in output and SMTP_PASSWORD not in output and S3_SECRET not in output
+    for path in rendered[2].rglob("*"):
+        if path.is_file():
+            assert S3_SECRET not in path.read_text(), path  # rclone reads it from a 0600 environment file
 
 
 def test_tls_by_omnibus_nginx_with_the_internal_ca(rendered):
@@ -224,3 +239,51 @@ def test_memory_profile_per_ram_size(rendered, host, puma, sidekiq, constrained)
 
 def test_operator_lines_are_appended(rendered):
     assert rendered[0]["large"].rstrip().endswith("gitlab_rails['time_zone'] = 'Europe/Paris'")
+
+
+# --- backups -------------------------------------------------------------
+
+
+def test_backup_script_is_valid_bash_and_encrypts_before_anything_leaves(rendered):
+    for host in HOSTS:
+        script = (rendered[2] / host / "sovereign-gitlab-backup.sh").read_text()
+        checked = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, (host, checked.stderr)
+        lines = script.splitlines()
+        create = next(i for i, line in enumerate(lines) if "gitlab-backup create" in line)
+        encrypt = next(i for i, line in enumerate(lines) if "age --encrypt" in line)
+        remove = next(i for i, line in enumerate(lines) if line.startswith('rm -f -- "$rails_backups/$archive"'))
+        assert create < encrypt < remove
+        assert "gitlab-secrets.json gitlab.rb" in script
+        assert ("rclone sync" in script) is (host == "large")
+    large = (rendered[2] / "large" / "sovereign-gitlab-backup.sh").read_text()
+    assert "SKIP=registry" in large
+    lines = large.splitlines()
+    encrypt = next(i for i, line in enumerate(lines) if "age --encrypt" in line)
+    assert all("rclone" not in line for line in lines[:encrypt])
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_backup_unit_and_timer_verify(rendered, tmp_path):
+    for host in ("small", "large"):
+        unit = (rendered[2] / host / "sovereign-gitlab-backup.service").read_text()
+        assert "ProtectSystem=strict" in unit and "NoNewPrivileges=yes" in unit
+        assert ("EnvironmentFile=/etc/sovereign/gitlab/backup-s3.env" in unit) is (host == "large")
+        # The script is what is missing here: /bin/true stands in; the
+        # dependency on GitLab's supervisor unit is left out.
+        unit = re.sub(r"^ExecStart=\S+", "ExecStart=/bin/true", unit, flags=re.M)
+        unit = re.sub(r"^(Requires|After)=gitlab-runsvdir.service$", "", unit, flags=re.M)
+        service = tmp_path / host / "sovereign-gitlab-backup.service"
+        service.parent.mkdir()
+        service.write_text(unit)
+        (tmp_path / host / "sovereign-gitlab-backup.timer").write_text(
+            (rendered[2] / host / "sovereign-gitlab-backup.timer").read_text()
+        )
+        proc = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(service), str(service.with_suffix(".timer"))],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        problems = [line for line in (proc.stdout + proc.stderr).splitlines() if "sovereign-gitlab-backup" in line]
+        assert proc.returncode == 0 and not problems, proc.stdout + proc.stderr

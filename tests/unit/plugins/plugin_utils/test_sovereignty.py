@@ -383,6 +383,31 @@ def test_a_file_mirror_is_not_an_endpoint():
     ]
 
 
+def test_backup_targets_are_object_storage_while_backups_are_on():
+    """The GitLab and Home Assistant backups hold every repository and secret: their S3 target is judged."""
+    target = {"endpoint": "https://s3.ca-east-tor.io.cloud.ovh.net", "bucket": "b"}
+    assert sov.host_endpoints({"gitlab_backup_s3": target}) == [("object_storage", "s3.ca-east-tor.io.cloud.ovh.net")]
+    assert sov.host_endpoints({"home_assistant_backup_s3": target}) == [
+        ("object_storage", "s3.ca-east-tor.io.cloud.ovh.net")
+    ]
+    assert sov.host_endpoints({"gitlab_backup_enabled": False, "gitlab_backup_s3": target}) == []
+    assert sov.host_endpoints({"gitlab_backup_s3": {}}) == []
+
+
+def test_a_gitlab_backup_in_canada_fails_an_eu_policy(catalog):
+    data = copy.deepcopy(POLICY)
+    data["endpoints"]["allow"].append({"provider": "ovhcloud", "kinds": ["object_storage"]})
+    policy = sov.Policy(data, catalog)
+    hostvars = {
+        "sovereign_provider": "homelab",
+        "sovereign_country": "FR",
+        "gitlab_backup_s3": {"endpoint": "https://s3.ca-east-tor.io.cloud.ovh.net", "bucket": "gitlab"},
+    }
+    result = sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
+    assert result["verdict"] != "compliant"
+    assert any("gitlab_backup_s3" in str(finding) for finding in result["findings"]), result["findings"]
+
+
 def test_loki_on_the_filesystem_has_no_endpoint():
     assert sov.host_endpoints({"loki_storage": "filesystem", "loki_s3": {"endpoint": "s3.example.com"}}) == []
 
