@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 
 import yaml
@@ -29,6 +30,32 @@ def run_in(workdir, inventory, playbook):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     return output
+
+
+def render_role(workdir, role, hosts, variables):
+    """(output directory, play output) of `role`'s `render` entry point for `hosts` (name: host vars).
+
+    The hosts are local; `variables` apply to all of them, and the role's
+    `<role>_render_dir` points into `workdir`.
+    """
+    out = workdir / "out"
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": sys.executable,
+                f"{role}_render_dir": str(out),
+                **variables,
+            },
+            "hosts": hosts,
+        }
+    }
+    playbook = (
+        f"- name: Render {role}\n  hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - name: The role's render entry point\n      ansible.builtin.include_role:\n"
+        f"        name: sovereign.cloud.{role}\n        tasks_from: render\n"
+    )
+    return out, run_in(workdir, inventory, playbook)
 
 
 def timed(args, cwd=None, env=None):

@@ -37,17 +37,6 @@ AGE_RECIPIENT = "age1" + "q" * 58
 SMTP_PASSWORD = "smtp-" + secrets.token_hex(12)
 PHONE_HOME = re.compile(r"version\.gitlab\.com|snowplow|gravatar\.com|sentry\.io|acme-v0|letsencrypt\.org", re.I)
 
-PLAYBOOK = """
-- name: Render gitlab.rb
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: GitLab
-      ansible.builtin.include_role:
-        name: sovereign.cloud.gitlab
-        tasks_from: render
-"""
-
 HOSTS = {
     # 4 GiB homelab box: the small profile, GitLab's nginx with the internal CA.
     "small": {"gitlab_memory_mb": 3900, "gitlab_cpu_count": 2},
@@ -87,22 +76,16 @@ HOSTS = {
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    work = tmp_path_factory.mktemp("gitlab-render")
-    out = work / "out"
-    inventory = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "gitlab_render_dir": str(out),
-                "gitlab_external_url": "https://gitlab.example.eu",
-                "gitlab_root_password": ROOT_PASSWORD,
-                "gitlab_backup_age_recipients": [AGE_RECIPIENT],
-            },
-            "hosts": HOSTS,
-        }
-    }
-    output = ansible_playbook.run_in(work, inventory, PLAYBOOK)
+    out, output = ansible_playbook.render_role(
+        tmp_path_factory.mktemp("gitlab-render"),
+        "gitlab",
+        HOSTS,
+        {
+            "gitlab_external_url": "https://gitlab.example.eu",
+            "gitlab_root_password": ROOT_PASSWORD,
+            "gitlab_backup_age_recipients": [AGE_RECIPIENT],
+        },
+    )
     return {host: (out / host / "gitlab.rb").read_text() for host in HOSTS}, output, out
 
 

@@ -27,17 +27,6 @@ import ansible_playbook  # noqa: E402
 
 API_TOKEN = "glpat-" + secrets.token_hex(12)
 
-PLAYBOOK = """
-- name: Render the runner's files
-  hosts: all
-  gather_facts: false
-  tasks:
-    - name: GitLab Runner
-      ansible.builtin.include_role:
-        name: sovereign.cloud.gitlab_runner
-        tasks_from: render
-"""
-
 HOSTS = {
     # Defaults: one docker runner, the internal CA, concurrency from the CPUs.
     "runner1": {"gitlab_runner_concurrent": 4},
@@ -64,22 +53,12 @@ HOSTS = {
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    work = tmp_path_factory.mktemp("runner-render")
-    out = work / "out"
-    inventory = {
-        "all": {
-            "vars": {
-                "ansible_connection": "local",
-                "ansible_python_interpreter": sys.executable,
-                "gitlab_runner_render_dir": str(out),
-                "gitlab_runner_url": "https://gitlab.example.eu",
-                "gitlab_runner_api_token": API_TOKEN,
-            },
-            "hosts": HOSTS,
-        }
-    }
-    output = ansible_playbook.run_in(work, inventory, PLAYBOOK)
-    return out, output
+    return ansible_playbook.render_role(
+        tmp_path_factory.mktemp("runner-render"),
+        "gitlab_runner",
+        HOSTS,
+        {"gitlab_runner_url": "https://gitlab.example.eu", "gitlab_runner_api_token": API_TOKEN},
+    )
 
 
 def config(rendered, host):

@@ -159,24 +159,29 @@ def host(repository):
         labhost.remove(name)
 
 
-def test_each_role_keeps_its_package_and_the_rest_stays_refused(repository, host):
+def run_with_repository(repository, host, playbook, name, entry):
+    """Run `playbook` on the container with the test's repository pinned as `name` (`entry`: url, suites, ...)."""
     work = repository["work"]
     (work / "inventory.yml").write_text(yaml.safe_dump(labhost.docker_inventory({"apt-pref": host})))
-    (work / "play.yml").write_text(PLAYBOOK)
+    (work / f"{name}.yml").write_text(playbook)
     extra = {
         "sovereign_artifact_cache": str(work / "cache"),
         "sovereign_apt_repositories_extra": {
-            "testrepo": {
-                "url": f"http://127.0.0.1:{PORT}",
-                "suites": ["stable"],
+            name: {
+                **entry,
                 "components": ["main"],
                 "key_url": f"file://{repository['key']}",
                 "fingerprint": repository["fingerprint"],
             }
         },
     }
-    (work / "extra.yml").write_text(yaml.safe_dump(extra))
-    proc = ansible_playbook.run(work / "inventory.yml", work / "play.yml", "-e", f"@{work / 'extra.yml'}")
+    (work / f"{name}-extra.yml").write_text(yaml.safe_dump(extra))
+    return ansible_playbook.run(work / "inventory.yml", work / f"{name}.yml", "-e", f"@{work / f'{name}-extra.yml'}")
+
+
+def test_each_role_keeps_its_package_and_the_rest_stays_refused(repository, host):
+    entry = {"url": f"http://127.0.0.1:{PORT}", "suites": ["stable"]}
+    proc = run_with_repository(repository, host, PLAYBOOK, "testrepo", entry)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
     policy = {name: labhost.docker("exec", host, "apt-cache", "policy", name).stdout for name in PACKAGES}
@@ -205,26 +210,9 @@ CODENAME_PLAYBOOK = """
 
 
 def per_release_run(repository, host, releases):
-    work = repository["work"]
-    (work / "inventory.yml").write_text(yaml.safe_dump(labhost.docker_inventory({"apt-pref": host})))
-    (work / "codename.yml").write_text(CODENAME_PLAYBOOK)
-    extra = {
-        "sovereign_artifact_cache": str(work / "cache"),
-        "sovereign_apt_repositories_extra": {
-            "perrelease": {
-                # Another host name than the first test's repository: apt
-                # preferences pin by origin host.
-                "url": f"http://localhost:{PORT}",
-                "suites": ["codename"],
-                "releases": releases,
-                "components": ["main"],
-                "key_url": f"file://{repository['key']}",
-                "fingerprint": repository["fingerprint"],
-            }
-        },
-    }
-    (work / "codename-extra.yml").write_text(yaml.safe_dump(extra))
-    return ansible_playbook.run(work / "inventory.yml", work / "codename.yml", "-e", f"@{work / 'codename-extra.yml'}")
+    # Another host name than the first test's repository: apt preferences pin by origin host.
+    entry = {"url": f"http://localhost:{PORT}", "suites": ["codename"], "releases": releases}
+    return run_with_repository(repository, host, CODENAME_PLAYBOOK, "perrelease", entry)
 
 
 def test_a_release_the_vendor_does_not_publish_for_is_refused_before_any_change(repository, host):

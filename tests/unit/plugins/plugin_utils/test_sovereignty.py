@@ -364,16 +364,17 @@ def test_endpoint_allowed_by_provider(catalog, endpoint, verdict):
     [("s3.fr-par.scw.cloud", "compliant"), ("https://s3.eu-west-3.amazonaws.com:443", "violation")],
 )
 def test_loki_object_storage_is_judged_like_any_endpoint(catalog, endpoint, verdict):
+    hostvars = {"loki_storage": "s3", "loki_s3": {"endpoint": endpoint, "bucket": "logs"}}
+    assert homelab_with_object_storage_of(catalog, "scaleway", hostvars)["verdict"] == verdict
+
+
+def homelab_with_object_storage_of(catalog, provider, hostvars):
+    """The result of a French homelab host using `hostvars`, the policy allowing `provider`'s object storage."""
     data = copy.deepcopy(POLICY)
-    data["endpoints"]["allow"].append({"provider": "scaleway", "kinds": ["object_storage"]})
+    data["endpoints"]["allow"].append({"provider": provider, "kinds": ["object_storage"]})
     policy = sov.Policy(data, catalog)
-    hostvars = {
-        "sovereign_provider": "homelab",
-        "sovereign_country": "FR",
-        "loki_storage": "s3",
-        "loki_s3": {"endpoint": endpoint, "bucket": "logs"},
-    }
-    assert sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]["verdict"] == verdict
+    hostvars = {"sovereign_provider": "homelab", "sovereign_country": "FR", **hostvars}
+    return sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
 
 
 def test_a_file_mirror_is_not_an_endpoint():
@@ -395,15 +396,8 @@ def test_backup_targets_are_object_storage_while_backups_are_on():
 
 
 def test_a_gitlab_backup_in_canada_fails_an_eu_policy(catalog):
-    data = copy.deepcopy(POLICY)
-    data["endpoints"]["allow"].append({"provider": "ovhcloud", "kinds": ["object_storage"]})
-    policy = sov.Policy(data, catalog)
-    hostvars = {
-        "sovereign_provider": "homelab",
-        "sovereign_country": "FR",
-        "gitlab_backup_s3": {"endpoint": "https://s3.ca-east-tor.io.cloud.ovh.net", "bucket": "gitlab"},
-    }
-    result = sov.evaluate(policy, catalog, {"h": hostvars}, today=TODAY)["hosts"]["h"]
+    hostvars = {"gitlab_backup_s3": {"endpoint": "https://s3.ca-east-tor.io.cloud.ovh.net", "bucket": "gitlab"}}
+    result = homelab_with_object_storage_of(catalog, "ovhcloud", hostvars)
     assert result["verdict"] != "compliant"
     assert any("gitlab_backup_s3" in str(finding) for finding in result["findings"]), result["findings"]
 
