@@ -12,9 +12,17 @@ description:
     like M(sovereign.cloud.sovereignty_check) does in a play, and records the
     result in the inventory itself.
   - Puts each host in the group C(sovereignty_compliant) or
-    C(sovereignty_violation), and sets C(sovereignty_findings) on each host,
+    C(sovereignty_violation), and gives each host C(sovereignty_findings),
     so playbooks, AWX job templates and C(--limit) can target them without
     running a check.
+  - Hosts with the same findings (the same provider, location, offer and
+    configuration give the same ones) get them from a group of their own,
+    C(sovereignty_findings_<digest>) (C(sovereignty_findings_none) for no
+    finding), set once; a host whose findings are its own has them as a host
+    variable. Every host has its C(sovereignty_findings) in plays and in
+    C(ansible-inventory --list); only C(--export) shows the shared ones on
+    their groups. For 10,000 hosts this saves Ansible most of its work on
+    the values an inventory sets.
   - Each of the two groups has the variable C(sovereignty_verdict)
     (V(compliant) or V(violation)), which its hosts therefore have. Only an
     export of the hosts' own variables (C(ansible-inventory --export), as AWX
@@ -81,6 +89,8 @@ keyed_groups:
 """
 
 import gc
+import hashlib
+import json
 import os
 
 from ansible.errors import AnsibleParserError
@@ -153,6 +163,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         detail = self.get_option("findings_detail")
         compose, groups, keyed_groups = (self.get_option(o) for o in ("compose", "groups", "keyed_groups"))
         verdict_groups = {}
+        # Identical findings (the same provider, location, offer and
+        # configuration give the same ones) are set once, on a group of their
+        # own, which their hosts inherit them from; see _set_findings.
+        shared = {}
         for name in list(inventory.hosts):
             host = inventory.hosts[name]
             variables = self._host_vars(host, loader, sources)
@@ -162,7 +176,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 findings = ["%s %s: %s" % (f["rule"], f["severity"], f["message"]) for f in findings]
             elif detail == "summary":
                 findings = [{key: f[key] for key in SUMMARY_KEYS} for f in findings]
-            inventory.set_variable(name, "sovereignty_findings", findings)
+            key = tuple(findings) if detail == "messages" else json.dumps(findings, sort_keys=True, default=str)
+            holders = shared.setdefault(key, (findings, []))[1]
+            holders.append(name)
             group = verdict_groups.get(result["verdict"])
             if group is None:
                 # The verdict is a variable of its group, set once: every host in
@@ -178,3 +194,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                 self._set_composite_vars(compose, variables, name, strict=strict)
                 self._add_host_to_composed_groups(groups, variables, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)
+        self._set_findings(inventory, shared)
+
+    @staticmethod
+    def _set_findings(inventory, shared):
+        """sovereignty_findings of every host: on a group when several hosts have the same ones.
+
+        Ansible handles each value an inventory plugin sets (tags it on the way
+        in, writes it out for --list and AWX's sync): 10,000 hosts sharing a
+        few sets of findings cost a few values instead of 10,000. Each host
+        still has its findings, in plays as in the merged listing; an export of
+        the hosts' own variables (--export) shows them on the group.
+        """
+        for findings, names in shared.values():
+            if len(names) == 1:
+                inventory.set_variable(names[0], "sovereignty_findings", findings)
+                continue
+            digest = hashlib.sha256(json.dumps(findings, sort_keys=True, default=str).encode()).hexdigest()[:12]
+            group = inventory.add_group("sovereignty_findings_" + (digest if findings else "none"))
+            inventory.set_variable(group, "sovereignty_findings", findings)
+            for name in names:
+                inventory.add_child(group, name)

@@ -19,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 from fake_api_core import FakeAPIServer  # noqa: E402
 from fake_gitlab_api import FakeGitLab  # noqa: E402
 

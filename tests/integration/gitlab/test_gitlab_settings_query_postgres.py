@@ -23,6 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "tooling"))
+sys.path.insert(0, str(ROOT / ".cache" / "collections"))
 
 from ansible_collections.sovereign.cloud.plugins.plugin_utils import _gitlab  # noqa: E402
 

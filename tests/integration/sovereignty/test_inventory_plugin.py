@@ -97,6 +97,35 @@ def test_the_verdict_is_a_variable_of_its_group_that_every_host_has(inventory):
     assert re.search(r'nuc1 \| SUCCESS => \{\s+"sovereignty_verdict": "compliant"', play.stdout), play.stdout
 
 
+def test_identical_findings_are_set_once_on_a_group_every_such_host_has(inventory):
+    hosts = yaml.safe_load((inventory / "10-hosts.yml").read_text())
+    # A second host at the same US provider: the same findings as aws1.
+    hosts["all"]["children"]["cloud"]["hosts"]["aws2"] = {"sovereign_provider": "aws", "sovereign_region": "eu-west-3"}
+    (inventory / "10-hosts.yml").write_text(yaml.safe_dump(hosts))
+    write_plugin_config(inventory)
+    listed = plain(json.loads(run_ansible_inventory(inventory).stdout))
+    findings = listed["_meta"]["hostvars"]["aws1"]["sovereignty_findings"]
+    assert findings and listed["_meta"]["hostvars"]["aws2"]["sovereignty_findings"] == findings
+    # nuc2 (GB) has findings of its own: a host variable.
+    assert listed["_meta"]["hostvars"]["nuc2"]["sovereignty_findings"][0].startswith("SOV-LOC-001 error: ")
+    exported = plain(json.loads(run_ansible_inventory(inventory, extra_args=("--export",)).stdout))
+    shared = [name for name, group in exported.items() if name.startswith("sovereignty_findings_") and name != "_meta"]
+    by_hosts = {tuple(sorted(exported[name]["hosts"])): name for name in shared}
+    assert set(by_hosts) == {("aws1", "aws2"), ("nuc1", "scw1")}
+    assert by_hosts[("nuc1", "scw1")] == "sovereignty_findings_none"
+    assert exported[by_hosts[("aws1", "aws2")]]["vars"] == {"sovereignty_findings": findings}
+    assert "sovereignty_findings" not in exported["_meta"]["hostvars"]["aws1"]
+    assert exported["_meta"]["hostvars"]["nuc2"]["sovereignty_findings"]
+    # In a play, each host has its own.
+    play = subprocess.run(
+        ["ansible", "-i", str(inventory), "aws2", "-m", "ansible.builtin.debug", "-a", "var=sovereignty_findings"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
+    )  # fmt: skip
+    assert play.returncode == 0, play.stdout + play.stderr
+    assert json.loads(play.stdout.split("=>", 1)[1])["sovereignty_findings"] == findings
+
+
 def test_without_vars_plugins_group_vars_are_unseen(inventory):
     write_plugin_config(inventory, use_vars_plugins=False)
     proc = ansible_inventory(inventory)
