@@ -374,6 +374,8 @@ def build(results, _selection):
         f"not documented: {', '.join(missing)}" if missing else f"{len(plugins)} plugins",
         time.monotonic() - started,
     )
+    # The docs site users read: antsibull-docs' linter, Sphinx with warnings as errors.
+    check(results, "docs site (antsibull-docs, Sphinx -W)", [str(ROOT / "scripts" / "docs-site")])
 
 
 def expected_plugins():
