@@ -41,6 +41,20 @@ options:
       - Characters other than letters, digits and C(_) become C(_) in group names.
     type: bool
     default: true
+  shared_values:
+    description:
+      - Set a variable once on a group the plugin makes when every host of that
+        group has the same value for it (the provider, the zone, region and
+        country on the location group, the offer and prices on the type group
+        C(<provider>_type_<type>), the project when all hosts share it), and on
+        the hosts only otherwise. Every host has the same variables either way
+        (C(hostvars), C(ansible-inventory --list) and C(--host), the
+        sovereignty checks); only C(--export), as AWX imports it, shows them on
+        the groups. Ansible handles far fewer values, and for 2,000 hosts the
+        inventory lists faster (docs/inventory.md).
+      - V(false) sets every variable on every host, as before.
+    type: bool
+    default: true
   prices:
     description:
       - Read list prices from the provider's catalog and set

@@ -306,4 +306,47 @@ def base_record(provider, resource, cloud_id, *, candidates, addresses, variable
     names = dict(candidates)
     names.update({key: addresses.get(key) for key in ADDRESS_KEYS})
     names["id"] = cloud_id
+    if record_vars.get("cloud_type"):
+        # One group per commercial type: its prices and offer are set there once.
+        kind = _UNSAFE_GROUP_CHARS.sub("_", str(record_vars["cloud_type"]).lower())
+        groups = [*groups, "%s_type_%s" % (provider, kind)]
     return {"names": names, "vars": record_vars, "groups": groups}
+
+
+def shared_values(records):
+    """({group: {variable: value}}, [each record's own variables]): values shared by a group's hosts, set once.
+
+    Ansible handles every value an inventory plugin sets: it tags it on the
+    way in and writes it out for --list and AWX's import. The provider, zone,
+    region, country, offer, project and the prices of a commercial type are
+    the same for every host of a group the plugin makes (the provider's, the
+    resource kind's, the location's, the type's), so each such variable is
+    set on the largest of those groups whose hosts all have the same value,
+    and only on the hosts no such group covers. Each host ends with exactly
+    one source for each of its variables, so its merged view is what it was.
+    """
+    members = {}
+    for index, record in enumerate(records):
+        for group in record["groups"]:
+            members.setdefault(group, []).append(index)
+    # Largest first: the provider's group, then resource kinds, locations, types.
+    order = sorted((g for g, m in members.items() if len(m) > 1), key=lambda g: (-len(members[g]), g))
+    keys = sorted({key for record in records for key in record["vars"]})
+    group_vars, covered = {}, set()
+    for key in keys:
+        for group in order:
+            indexes = members[group]
+            if any((index, key) in covered for index in indexes):
+                continue
+            first_vars = records[indexes[0]]["vars"]
+            if key not in first_vars:
+                continue
+            value = first_vars[key]
+            if all(key in records[i]["vars"] and records[i]["vars"][key] == value for i in indexes[1:]):
+                group_vars.setdefault(group, {})[key] = value
+                covered.update((index, key) for index in indexes)
+    own = [
+        {key: value for key, value in record["vars"].items() if (index, key) not in covered}
+        for index, record in enumerate(records)
+    ]
+    return group_vars, own

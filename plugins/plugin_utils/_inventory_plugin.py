@@ -123,7 +123,11 @@ class CloudInventory(BaseInventoryPlugin, Constructable, Cacheable):
         keyed_groups = self.get_option("keyed_groups")
         tag_groups = self.get_option("tags_as_groups")
         known_groups = set()
-        for record in records:
+        if self.get_option("shared_values"):
+            group_vars, own_vars = ci.shared_values(records)
+        else:
+            group_vars, own_vars = {}, [record["vars"] for record in records]
+        for record, own in zip(records, own_vars, strict=True):
             host = record["name"]
             self.inventory.add_host(host)
             names = record["groups"] + (ci.tag_groups(record["vars"].get("cloud_tags")) if tag_groups else [])
@@ -132,14 +136,17 @@ class CloudInventory(BaseInventoryPlugin, Constructable, Cacheable):
                 if group not in known_groups:
                     self.inventory.add_group(group)
                     known_groups.add(group)
+                    for key, value in group_vars.get(raw, {}).items():
+                        self.inventory.set_variable(group, key, value)
                 self.inventory.add_child(group, host)
-            host_vars = record["vars"]
-            for key, value in host_vars.items():
+            for key, value in own.items():
                 self.inventory.set_variable(host, key, value)
+            host_vars = record["vars"]
             if compose:
                 self._set_composite_vars(compose, host_vars, host, strict=strict)
             if groups or keyed_groups:
-                # Composed variables are visible to groups and keyed_groups, as in constructed.
-                host_vars = self.inventory.get_host(host).get_vars()
+                # Composed variables are visible to groups and keyed_groups, as in
+                # constructed; so are the values set on this plugin's groups.
+                host_vars = {**record["vars"], **self.inventory.get_host(host).get_vars()}
                 self._add_host_to_composed_groups(groups, host_vars, host, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, host_vars, host, strict=strict)

@@ -141,7 +141,7 @@ def test_instance_record_from_sdk_objects_with_deprecated_fields_null():
         "nl-ams",
         "NL",
     )
-    assert record["groups"] == ["scaleway", "scaleway_instances", "scaleway_nl_ams_1"]
+    assert record["groups"] == ["scaleway", "scaleway_instances", "scaleway_nl_ams_1", "scaleway_type_dev1_s"]
     assert record["names"]["hostname"] == "web-1"
 
 
@@ -228,7 +228,7 @@ def test_instance_record_region_country_and_billing():
     assert record_vars["cloud_type"] == "d2-4" and record_vars["cloud_billing"] == "monthly"
     assert record_vars["cloud_price_monthly_eur"] == 5.2
     assert record_vars["cloud_private_ips"] == ["10.0.0.7"]
-    assert record["groups"] == ["ovhcloud", "ovhcloud_public_cloud", "ovhcloud_bhs5"]
+    assert record["groups"] == ["ovhcloud", "ovhcloud_public_cloud", "ovhcloud_bhs5", "ovhcloud_type_d2_4"]
 
 
 def test_dedicated_record_names_and_tags():
@@ -253,3 +253,37 @@ def test_flavor_of_plan_codes():
     assert ovhc.flavor_of("b3-8.consumption") == "b3-8"
     assert ovhc.flavor_of("c3-16.monthly.postpaid") == "c3-16"
     assert ovhc.flavor_of(None) is None
+
+
+def test_shared_values_go_once_on_the_largest_group_whose_hosts_all_have_them():
+    def record(zone, kind, price, project, name):
+        return {
+            "groups": ["scaleway", "scaleway_" + zone, "scaleway_type_" + kind],
+            "vars": {"sovereign_zone": zone, "cloud_type": kind, "cloud_price_hourly_eur": price,
+                     "cloud_project": project, "cloud_id": name},
+        }  # fmt: skip
+
+    records = [
+        record("fr_par_1", "dev1_s", 0.01, "p1", "a"),
+        record("fr_par_1", "dev1_s", 0.01, "p1", "b"),
+        record("nl_ams_1", "dev1_s", 0.01, "p1", "c"),
+        record("nl_ams_1", "gp1_xs", 0.09, "p1", "d"),
+        record("pl_waw_1", "gp1_xs", 0.09, "p2", "e"),
+    ]
+    group_vars, own = ci.shared_values(records)
+    assert group_vars == {
+        "scaleway_fr_par_1": {"sovereign_zone": "fr_par_1"},
+        "scaleway_nl_ams_1": {"sovereign_zone": "nl_ams_1"},
+        # a, b and c are all in project p1: it goes with their type's group.
+        "scaleway_type_dev1_s": {"cloud_type": "dev1_s", "cloud_price_hourly_eur": 0.01, "cloud_project": "p1"},
+        "scaleway_type_gp1_xs": {"cloud_type": "gp1_xs", "cloud_price_hourly_eur": 0.09},
+    }
+    # A host alone in its group keeps its value; ids and the mixed project stay on the hosts.
+    assert own[4] == {"sovereign_zone": "pl_waw_1", "cloud_project": "p2", "cloud_id": "e"}
+    assert own[0] == {"cloud_id": "a"}
+    assert own[3] == {"cloud_project": "p1", "cloud_id": "d"}
+    # Every host's merged view is its own variables, whatever went where.
+    for index, entry in enumerate(records):
+        merged = {k: v for g in entry["groups"] for k, v in group_vars.get(g, {}).items()}
+        merged.update(own[index])
+        assert merged == entry["vars"]
