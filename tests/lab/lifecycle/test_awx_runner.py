@@ -25,6 +25,7 @@ import sys
 import ansible_runner
 import pytest
 import testlab
+from ansible_inventory import plain
 
 LAB = testlab.lab()
 INVENTORY_SCRIPT = """#!{python}
@@ -48,7 +49,8 @@ def private_data_dir(tmp_path_factory):
         ["ansible-inventory", *sources, "--list", "--export"],
         capture_output=True, text=True, check=True, cwd=testlab.ROOT,
     )  # fmt: skip
-    (work / "inventory.json").write_text(exported.stdout)
+    # AWX stores the imported values as plain data.
+    (work / "inventory.json").write_text(json.dumps(plain(json.loads(exported.stdout))))
     script = work / "inventory" / "hosts"
     script.write_text(INVENTORY_SCRIPT.format(python=sys.executable, path=str(work / "inventory.json")))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
