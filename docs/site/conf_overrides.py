@@ -4,7 +4,7 @@
 # fetched for intersphinx, so references into them cannot be resolved here.
 # They are ignored by name below; every reference inside this collection is
 # still resolved, and a broken one fails the build (-W, nitpicky).
-intersphinx_mapping = {}  # noqa: F821 (conf.py's namespace)
+intersphinx_mapping = {}
 nitpick_ignore_regex = [
     # Ansible's documentation: its labels, its configuration variables.
     ("ref", r"(common_return_values|action_plugins|ansible_configuration_settings)"),
