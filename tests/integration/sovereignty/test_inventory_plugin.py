@@ -77,6 +77,17 @@ def test_verdicts_become_groups_and_variables(inventory):
     assert hostvars["nuc1"]["sovereignty_findings"] == []
 
 
+def debug_var(inventory, pattern, variable):
+    """The output of `ansible <pattern> -m debug -a var=<variable>`: what a play sees of the variable."""
+    play = subprocess.run(
+        ["ansible", "-i", str(inventory), pattern, "-m", "ansible.builtin.debug", "-a", f"var={variable}"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
+    )  # fmt: skip
+    assert play.returncode == 0, play.stdout + play.stderr
+    return play
+
+
 def test_the_verdict_is_a_variable_of_its_group_that_every_host_has(inventory):
     write_plugin_config(inventory)
     proc = run_ansible_inventory(inventory, extra_args=("--export",))
@@ -87,12 +98,7 @@ def test_the_verdict_is_a_variable_of_its_group_that_every_host_has(inventory):
     assert data["sovereignty_compliant"]["vars"] == {"sovereignty_verdict": "compliant"}
     assert "sovereignty_verdict" not in data["_meta"]["hostvars"]["aws1"]
     # ...and each host has it, in a play as in the merged listing.
-    play = subprocess.run(
-        ["ansible", "-i", str(inventory), "all", "-m", "ansible.builtin.debug", "-a", "var=sovereignty_verdict"],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
-    )  # fmt: skip
-    assert play.returncode == 0, play.stdout + play.stderr
+    play = debug_var(inventory, "all", "sovereignty_verdict")
     assert re.search(r'aws1 \| SUCCESS => \{\s+"sovereignty_verdict": "violation"', play.stdout), play.stdout
     assert re.search(r'nuc1 \| SUCCESS => \{\s+"sovereignty_verdict": "compliant"', play.stdout), play.stdout
 
@@ -117,12 +123,7 @@ def test_identical_findings_are_set_once_on_a_group_every_such_host_has(inventor
     assert "sovereignty_findings" not in exported["_meta"]["hostvars"]["aws1"]
     assert exported["_meta"]["hostvars"]["nuc2"]["sovereignty_findings"]
     # In a play, each host has its own.
-    play = subprocess.run(
-        ["ansible", "-i", str(inventory), "aws2", "-m", "ansible.builtin.debug", "-a", "var=sovereignty_findings"],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"},
-    )  # fmt: skip
-    assert play.returncode == 0, play.stdout + play.stderr
+    play = debug_var(inventory, "aws2", "sovereignty_findings")
     assert json.loads(play.stdout.split("=>", 1)[1])["sovereignty_findings"] == findings
 
 
