@@ -3,16 +3,17 @@
 
 DOCUMENTATION = r"""
 name: ovhcloud
-short_description: OVHcloud Public Cloud instances and dedicated servers as inventory hosts
+short_description: OVHcloud Public Cloud instances, dedicated servers and VPS as inventory hosts
 version_added: 0.2.0
 author: sovereign.cloud maintainers (@sovereign-cloud)
 description:
   - Lists the Public Cloud instances of every project the credentials can read
-    (or the projects given) and the dedicated servers of the account, through
-    the official C(ovh) Python client, with list prices from OVHcloud's public
-    catalog.
-  - Projects are read in parallel, and so are the dedicated servers' details
-    (the API gives them one server at a time).
+    (or the projects given), and the dedicated servers and VPS of the
+    account, through the official C(ovh) Python client, with list prices of
+    Public Cloud instances from OVHcloud's public catalog.
+  - Projects are read in parallel, and so are the details of dedicated
+    servers and VPS (the API gives them one server at a time; a VPS takes
+    three requests, its details, its datacenter and its addresses).
   - Sets the variables the sovereignty checks read (C(sovereign_provider),
     C(sovereign_region) or C(sovereign_datacenter), C(sovereign_country),
     C(sovereign_offer)) and C(cloud_*) variables under the same names as the
@@ -20,9 +21,10 @@ description:
   - Countries come from the collection's provider catalog
     (C(data/sovereignty/providers.yml)). BHS is in Canada, UK and ERI in the
     United Kingdom, VIN and HIL in the United States.
-  - Hosts are in the groups C(ovhcloud), C(ovhcloud_public_cloud) or
-    C(ovhcloud_dedicated), and C(ovhcloud_<region or datacenter>) (for
-    example C(ovhcloud_gra11), C(ovhcloud_rbx7)).
+  - Hosts are in the groups C(ovhcloud), C(ovhcloud_public_cloud),
+    C(ovhcloud_dedicated) or C(ovhcloud_vps), and
+    C(ovhcloud_<region or datacenter>) (for example C(ovhcloud_gra11),
+    C(ovhcloud_rbx7), C(ovhcloud_sbg)).
   - The file name must end in C(ovhcloud.yml) or C(ovhcloud.yaml), as AWX
     inventory sources expect (for example C(prod.ovhcloud.yml)).
   - Credentials come from the client's usual places, never from this file and
@@ -56,8 +58,8 @@ options:
     description: What to list.
     type: list
     elements: str
-    choices: [public_cloud, dedicated]
-    default: [public_cloud, dedicated]
+    choices: [public_cloud, dedicated, vps]
+    default: [public_cloud, dedicated, vps]
   projects:
     description: Public Cloud project IDs (service names) to list. Default every project the credentials can read.
     type: list
@@ -75,6 +77,13 @@ options:
     type: list
     elements: str
     default: [ok]
+  vps_states:
+    description:
+      - States of VPS to list (V(running), V(stopped), V(rescued),
+        V(installing), V(maintenance), ...). An empty list lists every state.
+    type: list
+    elements: str
+    default: [running]
   subsidiary:
     description: OVHcloud subsidiary whose public price catalog is read (V(FR), V(DE), V(PL), ...).
     type: str
@@ -87,8 +96,11 @@ notes:
   - Public Cloud instances carry no tags in the OVHcloud API, so they join no
     tag group. Dedicated servers' tags are read from their IAM block when the
     API returns them there.
-  - Dedicated servers have no price variables; their price depends on the
-    options ordered and is not in the public catalog.
+  - Dedicated servers and VPS have no price variables; their price depends
+    on the plan, options and commitment ordered, and the inventory reads only
+    the Public Cloud catalog.
+  - Every VPS address is public (C(cloud_public_ips)); the VPS API gives no
+    private network address.
 """
 
 EXAMPLES = r"""
@@ -129,6 +141,7 @@ class InventoryModule(CloudInventory):
             projects=self.get_option("projects"),
             instance_states=self.get_option("instance_states"),
             dedicated_states=self.get_option("dedicated_states"),
+            vps_states=self.get_option("vps_states"),
             prices=self.get_option("prices"),
             subsidiary=self.get_option("subsidiary"),
         )

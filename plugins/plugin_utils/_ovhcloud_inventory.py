@@ -1,14 +1,15 @@
 # Copyright: sovereign.cloud contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""OVHcloud Public Cloud instances and dedicated servers as inventory host records (internal).
+"""OVHcloud Public Cloud instances, dedicated servers and VPS as inventory host records (internal).
 
 Built on the official client (`ovh` on PyPI): it reads OVH_* environment
 variables and ovh.conf files, signs every request (application key, secret,
 consumer key and the server-time delta) or uses OAuth2, and raises typed
 errors. Added here: retries and pooled connections on the client's own
 requests session, a base-URL endpoint for gateways and tests, and parallel
-requests (projects, and the one-request-per-server dedicated server details).
+requests (projects, and the one-server-at-a-time details of dedicated servers
+and VPS).
 """
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ def client_module():
 
 
 PROVIDER = "ovhcloud"
-PRODUCTS = ("public_cloud", "dedicated")
-OFFERS = {"public_cloud": "public-cloud", "dedicated": "dedicated-server"}
+PRODUCTS = ("public_cloud", "dedicated", "vps")
+OFFERS = {"public_cloud": "public-cloud", "dedicated": "dedicated-server", "vps": "vps"}
+# The paths of a VPS (API console, vps.json): /vps/{serviceName} (vps.VPS) has
+# no location or address field; /datacenter gives its site (vps.Datacenter:
+# name, longName, country) and /ips every address, primary and additional.
+VPS_PARTS = {"details": "", "datacenter": "/datacenter", "addresses": "/ips"}
 # Catalog prices are integers in 1/10^8 of the currency unit.
 CATALOG_PRICE_UNIT = 1e8
 
@@ -85,6 +90,7 @@ class Settings:
         projects=(),
         instance_states=("ACTIVE",),
         dedicated_states=("ok",),
+        vps_states=("running",),
         prices=True,
         subsidiary="FR",
     ):
@@ -92,6 +98,7 @@ class Settings:
         self.projects = list(projects or ())
         self.instance_states = set(instance_states or ())
         self.dedicated_states = set(dedicated_states or ())
+        self.vps_states = set(vps_states or ())
         self.prices = prices
         self.subsidiary = subsidiary
 
@@ -100,11 +107,11 @@ class Settings:
 
 
 def fetch(client, settings, max_workers, catalog_country):
-    """Host records of every instance and dedicated server the settings select.
+    """Host records of every instance, dedicated server and VPS the settings select.
 
     Returns (records, errors) like the Scaleway fetch. Two rounds of parallel
-    requests: the lists (projects, dedicated servers, the price catalog), then
-    each project's instances and each dedicated server's details.
+    requests: the lists (projects, dedicated servers, VPS, the price
+    catalog), then each project's instances and each server's details.
     """
     first_round = {}
     projects = list(settings.projects)
@@ -117,6 +124,8 @@ def fetch(client, settings, max_workers, catalog_country):
             )
     if "dedicated" in settings.products:
         first_round["dedicated server list"] = lambda: client.get("/dedicated/server")
+    if "vps" in settings.products:
+        first_round["VPS list"] = lambda: client.get("/vps")
     found, errors = ci.run_parallel(first_round, max_workers)
     if "project list" in first_round:
         projects = _string_list(found, errors, "project list")
@@ -129,6 +138,12 @@ def fetch(client, settings, max_workers, catalog_country):
             )
     for name in _string_list(found, errors, "dedicated server list"):
         second_round["dedicated server " + name] = lambda n=name: _dedicated_details(client, n)
+    vps_names = _string_list(found, errors, "VPS list")
+    for name in vps_names:
+        # A VPS's details, site and addresses are three paths: three jobs, so
+        # that no worker waits on three round trips in a row.
+        for part, suffix in VPS_PARTS.items():
+            second_round["VPS %s %s" % (name, part)] = lambda n=name, x=suffix: _vps_part(client, n, x)
     details, more_errors = ci.run_parallel(second_round, max_workers)
     errors.update(more_errors)
 
@@ -139,12 +154,16 @@ def fetch(client, settings, max_workers, catalog_country):
         if key.startswith("project "):
             project = key[len("project ") :]
             records.extend(_instances(value, project, settings, prices, catalog_country, errors=errors, scope=key))
-        elif value is None:
+        elif value is None or key.startswith("VPS "):
             continue
         elif not isinstance(value, dict):
             errors[key] = ci.FetchError("expected an object, got %s" % type(value).__name__)
         elif not settings.dedicated_states or value.get("state") in settings.dedicated_states:
             records.append(dedicated_record(value, catalog_country))
+    for name in sorted(vps_names):
+        parts = _vps_answer(name, details, errors)
+        if parts and (not settings.vps_states or parts["details"].get("state") in settings.vps_states):
+            records.append(vps_record(parts["details"], parts["datacenter"], parts["addresses"], catalog_country))
     return records, errors
 
 
@@ -163,6 +182,30 @@ def _dedicated_details(client, name):
         return client.get("/dedicated/server/%s" % urllib.parse.quote(name, safe=""))
     except client_module().exceptions.ResourceNotFoundError:
         return None  # deleted between the list and this request: no longer a host
+
+
+def _vps_part(client, name, suffix):
+    try:
+        return client.get("/vps/%s%s" % (urllib.parse.quote(name, safe=""), suffix))
+    except client_module().exceptions.ResourceNotFoundError:
+        return None  # deleted between the list and this request: no longer a host
+
+
+def _vps_answer(name, answers, errors):
+    """{part: answer} of one VPS, or None when it failed (named in errors) or was deleted meanwhile."""
+    keys = {part: "VPS %s %s" % (name, part) for part in VPS_PARTS}
+    if any(key in errors for key in keys.values()):
+        return None
+    parts = {part: answers.get(key) for part, key in keys.items()}
+    if any(value is None for value in parts.values()):
+        return None
+    for part, kind in (("details", dict), ("datacenter", dict), ("addresses", list)):
+        if not isinstance(parts[part], kind):
+            errors[keys[part]] = ci.FetchError(
+                "expected %s, got %s" % ("a list" if kind is list else "an object", type(parts[part]).__name__)
+            )
+            return None
+    return parts
 
 
 def _instances(value, project, settings, prices, catalog_country, *, errors, scope):
@@ -290,4 +333,51 @@ def dedicated_record(server, catalog_country):
         addresses=addresses,
         variables=variables,
         groups=[PROVIDER, "ovhcloud_dedicated", ci.location_group(PROVIDER, datacenter or "unknown")],
+    )
+
+
+def vps_record(vps, datacenter, ips, catalog_country):
+    """One VPS (GET /vps/{serviceName}, its /datacenter and /ips) as a host record.
+
+    Every VPS address is public (the VPS API has no private network); tags
+    and the display name come from the IAM block when the API returns one.
+    """
+    iam = vps.get("iam") or {}
+    tags = ["%s=%s" % (key, value) for key, value in sorted((iam.get("tags") or {}).items())]
+    addresses = [address for address in ips if isinstance(address, str)]
+    site = datacenter.get("name")
+    model = vps.get("model") or {}
+    display = iam.get("displayName") or vps.get("displayName") or vps.get("name")
+    variables = {
+        "cloud_name": display,
+        "cloud_state": vps.get("state"),
+        "cloud_type": model.get("name"),
+        "cloud_project": None,
+        "cloud_organization": None,
+        "cloud_tags": tags,
+        "cloud_labels": ci.tag_dict(tags),
+        "cloud_arch": None,
+        "cloud_image": None,
+        "cloud_created": None,
+        "cloud_public_ips": addresses,
+        "cloud_private_ips": [],
+        "cloud_service_name": vps.get("name"),
+        "cloud_vcores": vps.get("vcore"),
+        "cloud_memory_mib": vps.get("memoryLimit"),
+        # VPS prices depend on the plan and the commitment ordered; the
+        # inventory does not read the VPS order catalog.
+        "cloud_price_hourly_eur": None,
+        "cloud_price_monthly_eur": None,
+        "sovereign_datacenter": site,
+        "sovereign_country": catalog_country(PROVIDER, site) if site else None,
+        "sovereign_offer": OFFERS["vps"],
+    }
+    return ci.base_record(
+        PROVIDER,
+        "vps",
+        str(vps.get("name")),
+        candidates={"name": display, "hostname": vps.get("name")},
+        addresses=ci.addresses_by_kind([(address, True) for address in addresses]),
+        variables=variables,
+        groups=[PROVIDER, "ovhcloud_vps", ci.location_group(PROVIDER, site or "unknown")],
     )

@@ -60,14 +60,17 @@ def main():
     parser.add_argument("--scaleway-per-zone", type=int, default=250)
     parser.add_argument("--ovh-projects", type=int, default=3)
     parser.add_argument("--ovh-instances", type=int, default=500)
-    parser.add_argument("--ovh-dedicated", type=int, default=100)
+    parser.add_argument("--ovh-dedicated", type=int, default=50)
+    parser.add_argument("--ovh-vps", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--port", type=int, default=0, help="default: any free port")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate")
     args = parser.parse_args()
     api = FakeCloudAPI(
         scaleway=ScalewayData.generate({zone: args.scaleway_per_zone for zone in SCW_ZONES}, projects=("a", "b")),
-        ovh=OVHData.generate(args.ovh_projects, args.ovh_instances, args.ovh_dedicated),
+        ovh=OVHData.generate(args.ovh_projects, args.ovh_instances, args.ovh_dedicated, vps=args.ovh_vps),
         latency=args.latency,
-    ).start()
+    ).start(tls=args.tls, port=args.port)
     print(api.url, flush=True)
     threading.Event().wait()
 

@@ -1,10 +1,13 @@
-"""Stand-in for the OVHcloud API the ovhcloud inventory plugin reads: Public Cloud, dedicated servers, catalog.
+"""Stand-in for the OVHcloud API the ovhcloud inventory plugin reads: Public Cloud, dedicated servers, VPS, catalog.
 
 Test and benchmark fixture, not part of the collection. Paths and JSON follow
 the API console (https://eu.api.ovh.com/console/) and the official `ovh` SDK:
 /auth/time answers the server time the SDK signs with; a project's flavors
 (GET /cloud/project/{serviceName}/flavor: vcpus, ram in MiB, osType, planCodes)
-come as the API console's cloud.flavor.Flavor; signed calls without
+come as the API console's cloud.flavor.Flavor; a VPS (GET /vps/{serviceName})
+as vps.VPS, with its site from /vps/{serviceName}/datacenter (vps.Datacenter:
+name, longName, country) and its addresses from /vps/{serviceName}/ips (ip[]),
+the three paths of the API's vps.json schema; signed calls without
 the X-Ovh-Application, X-Ovh-Consumer, X-Ovh-Timestamp and X-Ovh-Signature
 headers get 403 INVALID_CREDENTIAL, a signature not in the SDK's "$1$" form
 400, and unknown projects or servers the API's 404 bodies.
@@ -24,6 +27,14 @@ OVH_FLAVORS = {"b3-8": (6800000, 2900000000), "d2-4": (1080000, 520000000), "c3-
 # vCPUs and RAM in MiB of each flavor (GET /cloud/project/{serviceName}/flavor).
 OVH_FLAVOR_SIZES = {"b3-8": (2, 8192), "d2-4": (2, 4096), "c3-16": (8, 16384)}
 OVH_FLAVOR_REGIONS = ("GRA11", "SBG5", "DE1", "WAW1", "BHS5")
+# VPS sites (GET /vps/{serviceName}/datacenter "name") -> (longName, country as the API writes it: lower case).
+VPS_SITES = {
+    "gra": ("Gravelines", "fr"),
+    "sbg": ("Strasbourg", "fr"),
+    "waw": ("Warsaw", "pl"),
+    "lim": ("Limburg", "de"),
+    "bhs": ("Beauharnois", "ca"),
+}
 
 
 class OVHData:
@@ -32,9 +43,12 @@ class OVHData:
     def __init__(self):
         self.projects = collections.OrderedDict()  # project id -> instances
         self.dedicated = collections.OrderedDict()  # service name -> details
+        self.vps = collections.OrderedDict()  # service name -> {"vps", "datacenter", "ips"}
 
     @classmethod
-    def generate(cls, projects=3, instances_per_project=500, dedicated=100, regions=("GRA11", "SBG5", "DE1", "WAW1")):
+    def generate(
+        cls, projects=3, instances_per_project=500, dedicated=100, regions=("GRA11", "SBG5", "DE1", "WAW1"), vps=0
+    ):
         data = cls()
         for p in range(projects):
             project = hashlib.md5(("project%d" % p).encode()).hexdigest()  # noqa: S324 - an id, not security
@@ -48,6 +62,9 @@ class OVHData:
             data.add_dedicated(
                 "ns%07d.ip-51-91-%d.eu" % (3000000 + d, d % 250), datacenter=datacenters[d % len(datacenters)], index=d
             )
+        sites = tuple(VPS_SITES)
+        for v in range(vps):
+            data.add_vps("vps-%08x.vps.ovh.net" % (0x1A2B0000 + v), site=sites[v % len(sites)], index=v)
         return data
 
     def add_instance(self, project, name, *, region="GRA11", index=0, status="ACTIVE", flavor="b3-8", monthly=False):
@@ -128,6 +145,53 @@ class OVHData:
         }
         self.dedicated[name] = server
         return server
+
+    def add_vps(self, name, *, site="gra", index=0, state="running", display=None, tags=None, iam=True):
+        """A VPS as GET /vps/{serviceName} answers (vps.VPS), with its datacenter and addresses."""
+        long_name, country = VPS_SITES[site]
+        vps = {
+            "name": name,
+            "displayName": display or name,
+            "state": state,
+            "cluster": "%s-vps-%02d" % (site, index % 20),
+            "zone": "Region OpenStack: os-%s%d" % (site, 1 + index % 3),
+            "zoneType": "standard",
+            "offerType": "ssd",
+            "netbootMode": "local",
+            "keymap": None,
+            "slaMonitoring": False,
+            "memoryLimit": 8192,
+            "vcore": 4,
+            "monitoringIpBlocks": ["213.186.33.13/32"],
+            "model": {
+                "name": "vps-2025-model2",
+                "offer": "VPS vps-2025-model2",
+                "version": "2019v1",
+                "vcore": 4,
+                "memory": 8192,
+                "disk": 75,
+                "datacenter": sorted(VPS_SITES),
+                "maximumAdditionnalIp": 16,
+                "availableOptions": ["additionalDisk", "automatedBackup", "snapshot"],
+            },
+        }
+        if iam:
+            vps["iam"] = {
+                "id": stable_uuid("iam", name),
+                "urn": "urn:v1:eu:resource:vps:%s" % name,
+                "displayName": display,
+                "tags": tags,
+            }
+        ips = [
+            "146.59.%d.%d" % (index // 250 % 250, index % 250 + 1),
+            "2001:41d0:%x::%x" % (0x701 + index // 65536, index % 65536 + 1),
+        ]
+        self.vps[name] = {
+            "vps": vps,
+            "datacenter": {"name": site, "longName": long_name, "country": country},
+            "ips": ips,
+        }
+        return vps
 
     def flavors(self, project):
         """A project's flavors, as GET /cloud/project/{serviceName}/flavor lists them (cloud.flavor.Flavor):
@@ -211,7 +275,7 @@ class OVHData:
 class OVHRoutes:
     """The OVHcloud paths, answered from an OVHData."""
 
-    prefixes = ("/1.0/", "/auth/", "/cloud/", "/dedicated/", "/order/")
+    prefixes = ("/1.0/", "/auth/", "/cloud/", "/dedicated/", "/order/", "/vps")
 
     def __init__(self, data=None, require_auth=True):
         self.data = data or OVHData()
@@ -252,6 +316,22 @@ class OVHRoutes:
             return 200, self.data.projects[project], {}
         if path == "/dedicated/server":
             return 200, list(self.data.dedicated), {}
+        if path == "/vps":
+            return 200, list(self.data.vps), {}
+        if path.startswith("/vps/"):
+            name, _sep, part = urllib.parse.unquote(path[len("/vps/") :]).partition("/")
+            if name not in self.data.vps:
+                return (
+                    404,
+                    {
+                        "message": "The requested object (serviceName = %s) does not exist" % name,
+                        "class": "Client::NotFound::ServiceNotFound",
+                    },
+                    {},
+                )
+            answers = {"": "vps", "datacenter": "datacenter", "ips": "ips"}
+            if part in answers:
+                return 200, self.data.vps[name][answers[part]], {}
         if path.startswith("/dedicated/server/"):
             name = urllib.parse.unquote(path.split("/", 3)[3])
             if name not in self.data.dedicated:

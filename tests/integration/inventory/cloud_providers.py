@@ -94,6 +94,10 @@ def ovhcloud_dataset():
     data.add_dedicated("ns3000002.ip-51-91-2.eu", datacenter="lim3", index=2)
     data.add_dedicated("ns3000003.ip-51-91-3.eu", datacenter="vin1", index=3)
     data.add_dedicated("ns3000004.ip-51-91-4.eu", datacenter="gra3", index=4, state="hacked")
+    data.add_vps("vps-1a2b3c4d.vps.ovh.net", site="sbg", index=1, display="web-vps", tags={"env": "prod"})
+    # An answer without the IAM block: the display name is the API's displayName.
+    data.add_vps("vps-5e6f7a8b.vps.ovh.net", site="bhs", index=2, iam=False)
+    data.add_vps("vps-0c0c0c0c.vps.ovh.net", site="waw", index=3, state="stopped")
     return data
 
 

@@ -22,7 +22,9 @@ def test_every_host_once_with_countries_prices_and_groups(tmp_path, api):
     groups, hostvars = listing(run(write(tmp_path, api)))
     expected = {"node-%02d" % i for i in range(40)} | {"monthly", "canada", "london"}
     expected |= {"storage-1", "ns3000002.ip-51-91-2.eu", "ns3000003.ip-51-91-3.eu"}
-    assert set(hostvars) == expected  # SHUTOFF instance and hacked server left out by default
+    expected |= {"web-vps", "vps-5e6f7a8b.vps.ovh.net"}
+    # The SHUTOFF instance, the hacked server and the stopped VPS are left out by default.
+    assert set(hostvars) == expected
 
     node = hostvars["node-00"]
     assert node["ansible_host"] == "57.128.0.1"
@@ -61,8 +63,52 @@ def test_every_host_once_with_countries_prices_and_groups(tmp_path, api):
     assert len(groups["ovhcloud_public_cloud"]) == 43
     assert groups["ovhcloud_dedicated"] == sorted(["storage-1", "ns3000002.ip-51-91-2.eu", "ns3000003.ip-51-91-3.eu"])
     assert groups["ovhcloud_rbx7"] == ["storage-1"]
-    assert groups["env_prod"] == ["storage-1"]  # tags from the IAM block
+    assert groups["env_prod"] == ["storage-1", "web-vps"]  # tags from the IAM block
     assert len(groups["ovhcloud_gra11"]) == 10
+
+
+def test_vps_with_site_country_and_addresses(tmp_path, api):
+    groups, hostvars = listing(run(write(tmp_path, api, products=["vps"])))
+    assert set(hostvars) == {"web-vps", "vps-5e6f7a8b.vps.ovh.net"}
+    web = hostvars["web-vps"]
+    assert web["ansible_host"] == "146.59.0.2"
+    assert (web["cloud_public_ipv4"], web["cloud_public_ipv6"]) == ("146.59.0.2", "2001:41d0:701::2")
+    assert web["cloud_public_ips"] == ["146.59.0.2", "2001:41d0:701::2"]
+    assert web["cloud_private_ips"] == []
+    assert (web["sovereign_datacenter"], web["sovereign_country"], web["sovereign_offer"]) == ("sbg", "FR", "vps")
+    assert (web["cloud_resource"], web["cloud_id"]) == ("vps", "vps-1a2b3c4d.vps.ovh.net")
+    assert (web["cloud_type"], web["cloud_vcores"], web["cloud_memory_mib"]) == ("vps-2025-model2", 4, 8192)
+    assert web["cloud_service_name"] == "vps-1a2b3c4d.vps.ovh.net"
+    assert web["cloud_labels"] == {"env": "prod"}
+    assert web["cloud_price_monthly_eur"] is None
+    assert hostvars["vps-5e6f7a8b.vps.ovh.net"]["sovereign_country"] == "CA"  # Beauharnois
+    assert groups["ovhcloud_vps"] == ["vps-5e6f7a8b.vps.ovh.net", "web-vps"]
+    assert groups["ovhcloud_sbg"] == ["web-vps"]
+    # Each VPS: its details, datacenter and addresses, once; the stopped one too (filtered here).
+    for name in api.ovh.vps:
+        for part in ("", "/datacenter", "/ips"):
+            assert api.count("/1.0/vps/" + name + part) >= 1
+        assert api.count("/1.0/vps/" + name) == 3
+    assert api.count("/1.0/cloud") == 0 and api.count("/1.0/dedicated") == 0
+
+
+def test_stopped_vps_listed_with_every_state(tmp_path, api):
+    _groups, hostvars = listing(run(write(tmp_path, api, products=["vps"], vps_states=[])))
+    assert hostvars["vps-0c0c0c0c.vps.ovh.net"]["cloud_state"] == "stopped"
+    assert hostvars["vps-0c0c0c0c.vps.ovh.net"]["sovereign_country"] == "PL"
+
+
+def test_a_vps_deleted_between_list_and_detail_is_not_an_error(tmp_path, api):
+    api.fault("/1.0/vps/vps-5e6f7a8b.vps.ovh.net", status=404, times=5)
+    _groups, hostvars = listing(run(write(tmp_path, api, products=["vps"])))
+    assert set(hostvars) == {"web-vps"}
+
+
+def test_a_failing_vps_is_named(tmp_path, api):
+    api.fault("/1.0/vps/vps-1a2b3c4d.vps.ovh.net/ips", status=500, times=10)
+    proc = run(write(tmp_path, api, products=["vps"], retries=1))
+    assert proc.returncode != 0
+    assert "VPS vps-1a2b3c4d.vps.ovh.net" in " ".join(proc.stderr.split())
 
 
 def test_requests_are_signed_and_details_read_once(tmp_path, api):

@@ -241,6 +241,37 @@ def test_dedicated_record_names_and_tags():
     assert record["vars"]["cloud_id"] == "4000000"
 
 
+def test_vps_record_site_addresses_and_iam():
+    data = OVHData()
+    data.add_vps("vps-1.vps.ovh.net", site="waw", index=4, display="edge-1", tags={"role": "edge"})
+    answer = data.vps["vps-1.vps.ovh.net"]
+    record = ovhc.vps_record(answer["vps"], answer["datacenter"], answer["ips"], country)
+    assert record["names"]["name"] == "edge-1" and record["names"]["hostname"] == "vps-1.vps.ovh.net"
+    assert record["vars"]["sovereign_datacenter"] == "waw" and record["vars"]["sovereign_country"] == "PL"
+    assert record["vars"]["cloud_public_ips"] == answer["ips"] and record["vars"]["cloud_private_ips"] == []
+    assert record["names"]["public_ipv4"] == answer["ips"][0]
+    assert record["vars"]["cloud_labels"] == {"role": "edge"}
+    assert record["groups"] == ["ovhcloud", "ovhcloud_vps", "ovhcloud_waw", "ovhcloud_type_vps_2025_model2"]
+    # Without an IAM block, the API's displayName names the host.
+    data.add_vps("vps-2.vps.ovh.net", site="gra", index=5, iam=False)
+    bare = data.vps["vps-2.vps.ovh.net"]
+    bare_record = ovhc.vps_record(bare["vps"], bare["datacenter"], bare["ips"], country)
+    assert bare_record["names"]["name"] == "vps-2.vps.ovh.net"
+
+
+def test_vps_answer_skips_deleted_and_names_malformed_parts():
+    answers = {"VPS a details": {"name": "a"}, "VPS a datacenter": {"name": "gra"}, "VPS a addresses": ["1.2.3.4"]}
+    errors = {}
+    assert ovhc._vps_answer("a", answers, errors)["addresses"] == ["1.2.3.4"]
+    deleted = {**answers, "VPS a datacenter": None}  # 404 between the list and this request
+    assert ovhc._vps_answer("a", deleted, errors) is None and errors == {}
+    malformed = {**answers, "VPS a addresses": {"ip": "1.2.3.4"}}
+    assert ovhc._vps_answer("a", malformed, errors) is None
+    assert "expected a list, got dict" in str(errors["VPS a addresses"])
+    failed = {"VPS a details": ovhc.ci.FetchError("500")}
+    assert ovhc._vps_answer("a", answers, failed) is None
+
+
 @pytest.mark.parametrize(
     ("endpoint", "is_url"),
     [("ovh-eu", False), ("https://gw.example.eu/1.0", True), ("http://127.0.0.1:8080", True), ("gw.example", False)],
