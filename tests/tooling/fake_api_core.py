@@ -44,6 +44,9 @@ class FakeAPIServer:
         self.latency = latency
         self.faults = collections.defaultdict(collections.deque)
         self.requests = []
+        # Client connections accepted (TLS handshakes, over HTTPS): a client
+        # that reuses its connections opens far fewer than it sends requests.
+        self.connections = 0
         self.lock = threading.Lock()
         self.server = None
         self.thread = None
@@ -56,6 +59,11 @@ class FakeAPIServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                with api.lock:
+                    api.connections += 1
+                super().setup()
 
             def do_GET(self):
                 api.handle(self)
@@ -71,7 +79,11 @@ class FakeAPIServer:
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*tls)
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            # The handshake runs on the connection's first read, in its own
+            # handler thread, not one after the other in the accepting thread.
+            self.server.socket = context.wrap_socket(
+                self.server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.server.daemon_threads = True
         self.server.request_queue_size = 256
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -105,7 +117,8 @@ class FakeAPIServer:
         parsed = urllib.parse.urlsplit(request.path)
         path, query = parsed.path, urllib.parse.parse_qs(parsed.query)
         if path == "/_stats":  # the benchmark's counter, not an API request
-            return self._send(request, 200, json.dumps({"requests": len(self.requests)}), {})
+            stats = {"requests": len(self.requests), "connections": self.connections}
+            return self._send(request, 200, json.dumps(stats), {})
         with self.lock:
             self.requests.append((request.command, path, query, dict(request.headers)))
         if self.latency:

@@ -355,15 +355,23 @@ class ScalewayRoutes:
         ]
 
     def _page_with_headers(self, path, query, key, items, *, page, size):
+        # The Link header as the Instances API writes it: targets relative to
+        # the listing ("</servers?page=2&per_page=50>"), relations joined by a
+        # bare comma. community.general's Scaleway pagination parser
+        # (module_utils/scaleway.py, R_LINK_HEADER and R_RELATION, written
+        # against the live API) accepts exactly this form, and refuses a space
+        # after the comma.
         headers = {"X-Total-Count": str(len(items))}
         last = max(1, -(-len(items) // size))
         links = []
+        resource = path.rstrip("/").rsplit("/", 1)[-1]
         for rel, number in (("first", 1), ("previous", page - 1), ("next", page + 1), ("last", last)):
             if 1 <= number <= last and (rel not in ("previous", "next") or number != page):
                 params = dict((k, v[0]) for k, v in query.items())
                 params["page"] = str(number)
-                links.append('<%s?%s>; rel="%s"' % (path, urllib.parse.urlencode(params), rel))
-        headers["Link"] = ", ".join(links)
+                params.setdefault("per_page", str(size))
+                links.append('</%s?%s>; rel="%s"' % (resource, urllib.parse.urlencode(params), rel))
+        headers["Link"] = ",".join(links)
         if self.omit_total_count:
             headers.pop("X-Total-Count")
         return 200, {key: items[(page - 1) * size : page * size]}, headers
