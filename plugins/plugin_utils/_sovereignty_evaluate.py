@@ -231,9 +231,18 @@ def _location_source(provider):
 
 
 def _declared(ctx, variable):
-    """An operator's declaration: the inventory variable of the host, read on the evaluation date."""
-    unset = "" if ctx.hostvars.get(variable) is not None else " (not set)"
-    return {"source": "inventory: " + variable + " of host " + ctx.name + unset, "checked": ctx.evaluator.today_text}
+    """An operator's declaration: the inventory variable of the host, read on the evaluation date.
+
+    One dict per host and variable, however many rules cite it.
+    """
+    source = ctx.declared.get(variable)
+    if source is None:
+        unset = "" if ctx.hostvars.get(variable) is not None else " (not set)"
+        source = ctx.declared[variable] = {
+            "source": "inventory: " + variable + " of host " + ctx.name + unset,
+            "checked": ctx.evaluator.today_text,
+        }
+    return source
 
 
 def _policy_source(ctx, key):
@@ -294,6 +303,7 @@ class HostContext:
     __slots__ = (
         "country",
         "country_sources",
+        "declared",
         "endpoints",
         "evaluator",
         "evidence",
@@ -316,6 +326,7 @@ class HostContext:
         self.provider_id = self.provider = self.location_id = self.country = self.operated_by = None
         self.country_sources = []
         self.evidence = []
+        self.declared = {}  # variable -> its _declared() source
         self.endpoints = None  # host_endpoints_with_origin(), made once for the rules that need it
 
     def host_endpoints(self):
@@ -700,9 +711,7 @@ def certifications(ctx):
 
 def _origin(ctx, variable, entry):
     return (
-        {"source": entry["source"], "checked": str(entry.get("date") or entry.get("checked"))}
-        if entry
-        else _declared(ctx, variable)
+        _entry_source(entry["source"], entry.get("date") or entry.get("checked")) if entry else _declared(ctx, variable)
     )
 
 
@@ -823,35 +832,38 @@ def catalog_age(ctx):
     limit = ctx.evaluator.policy.max_catalog_age_days
     if limit is None:
         return []
-    today, today_text, findings, oldest = ctx.evaluator.today, ctx.evaluator.today_text, [], None
+    evaluator = ctx.evaluator
+    today_text, ages, findings, oldest = evaluator.today_text, evaluator.catalog_ages, [], None
     seen = set()
     for record in ctx.evidence:
         for source in record["sources"]:
             checked_text = source.get("checked")
             if checked_text is None or checked_text == today_text:
                 continue  # declared or policy facts, read today; SOV-JUR-001's finding nests its sources
-            if id(source) in seen:
+            known = ages.get(checked_text)
+            if known is None:
+                checked = _checked_date(checked_text)
+                known = ages[checked_text] = (checked, (evaluator.today - checked).days) if checked else ()
+            if not known:
+                continue
+            checked, age = known
+            oldest = checked if oldest is None or checked < oldest else oldest
+            if age <= limit or id(source) in seen:
                 continue  # catalog sources are shared: one finding per source and host
             seen.add(id(source))
-            checked = _checked_date(checked_text)
-            if checked is None:
-                continue
-            oldest = checked if oldest is None or checked < oldest else oldest
-            age = (today - checked).days
-            if age > limit:
-                findings.append(
-                    _finding(
-                        "SOV-CAT-001",
-                        "error",
-                        "%s was checked %s, %d days ago: more than max_catalog_age_days (%d)"
-                        % (source["source"], checked, age, limit),
-                        {"source": source["source"], "checked": str(checked), "age_days": age,
-                         "max_catalog_age_days": limit, "used_by": record["rule"]},
-                        source,
-                        remediation="check the fact against its source and update its entry and date "
-                        "(docs/sovereignty.md, Keeping the catalog current)",
-                    )
-                )  # fmt: skip
+            findings.append(
+                _finding(
+                    "SOV-CAT-001",
+                    "error",
+                    "%s was checked %s, %d days ago: more than max_catalog_age_days (%d)"
+                    % (source["source"], checked, age, limit),
+                    {"source": source["source"], "checked": str(checked), "age_days": age,
+                     "max_catalog_age_days": limit, "used_by": record["rule"]},
+                    source,
+                    remediation="check the fact against its source and update its entry and date "
+                    "(docs/sovereignty.md, Keeping the catalog current)",
+                )
+            )  # fmt: skip
     _record(
         ctx,
         "SOV-CAT-001",
@@ -885,6 +897,7 @@ class Evaluator:
         self.today_text = str(self.today)
         self._policy_sources = {}
         self._endpoint_reasons = {}
+        self.catalog_ages = {}  # a catalog date's text -> (date, age in days), () when not a date
 
     def policy_source(self, key):
         """The source of a policy key, with the evaluation date (one shared dict per key)."""
