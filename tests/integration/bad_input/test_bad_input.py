@@ -28,6 +28,7 @@ from pathlib import Path
 import labhost
 import pytest
 import yaml
+from fact_cache import share_facts
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -127,7 +128,12 @@ def run_role(container, workdir, role, cases, options=()):
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_NOCOLOR": "1"},
+        env={
+            **os.environ,
+            **share_facts(workdir, hosts),
+            "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
+            "ANSIBLE_NOCOLOR": "1",
+        },
     )
     files = changed_files(container, marker)
     try:
@@ -220,7 +226,8 @@ def test_a_planted_secret_reaches_no_output(target, role, case, verbosity):
     proc = subprocess.run(
         ["ansible-playbook", *([verbosity] if verbosity else []), "-i", str(run_dir / "inventory.yml"),
          str(run_dir / "play.yml")],
-        capture_output=True, text=True, check=False, env={**os.environ, "ANSIBLE_NOCOLOR": "1"},
+        capture_output=True, text=True, check=False,
+        env={**os.environ, **share_facts(workdir, ["target"]), "ANSIBLE_NOCOLOR": "1"},
     )  # fmt: skip
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output[-3000:]
