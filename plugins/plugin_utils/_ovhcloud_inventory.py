@@ -298,41 +298,23 @@ def dedicated_record(server, catalog_country):
 
     Tags come from the server's IAM block when the API returns them there.
     """
-    iam = server.get("iam") or {}
-    tags = ["%s=%s" % (key, value) for key, value in sorted((iam.get("tags") or {}).items())]
-    addresses = ci.addresses_by_kind([(server.get("ip"), True)])
-    datacenter = server.get("datacenter")
-    display = iam.get("displayName") or server.get("name")
-    variables = {
-        "cloud_name": display,
-        "cloud_state": server.get("state"),
-        "cloud_type": server.get("commercialRange"),
-        "cloud_project": None,
-        "cloud_organization": None,
-        "cloud_tags": tags,
-        "cloud_labels": ci.tag_dict(tags),
-        "cloud_arch": None,
-        "cloud_image": server.get("os"),
-        "cloud_created": None,
-        "cloud_public_ips": [server["ip"]] if server.get("ip") else [],
-        "cloud_private_ips": [],
-        "cloud_service_name": server.get("name"),
-        "cloud_power_state": server.get("powerState"),
-        # Dedicated prices depend on the options ordered; the public catalog has no per-server price.
-        "cloud_price_hourly_eur": None,
-        "cloud_price_monthly_eur": None,
-        "sovereign_datacenter": datacenter,
-        "sovereign_country": catalog_country(PROVIDER, datacenter) if datacenter else None,
-        "sovereign_offer": OFFERS["dedicated"],
-    }
-    return ci.base_record(
-        PROVIDER,
+    return _datacenter_record(
+        "dedicated",
         "dedicated_server",
         str(server.get("serverId") or server.get("name")),
-        candidates={"name": display, "hostname": server.get("reverse")},
-        addresses=addresses,
-        variables=variables,
-        groups=[PROVIDER, "ovhcloud_dedicated", ci.location_group(PROVIDER, datacenter or "unknown")],
+        iam=server.get("iam"),
+        name=server.get("name"),
+        hostname=server.get("reverse"),
+        site=server.get("datacenter"),
+        public_ips=[server["ip"]] if server.get("ip") else [],
+        own={
+            "cloud_state": server.get("state"),
+            "cloud_type": server.get("commercialRange"),
+            "cloud_image": server.get("os"),
+            "cloud_service_name": server.get("name"),
+            "cloud_power_state": server.get("powerState"),
+        },
+        catalog_country=catalog_country,
     )
 
 
@@ -342,42 +324,58 @@ def vps_record(vps, datacenter, ips, catalog_country):
     Every VPS address is public (the VPS API has no private network); tags
     and the display name come from the IAM block when the API returns one.
     """
-    iam = vps.get("iam") or {}
-    tags = ["%s=%s" % (key, value) for key, value in sorted((iam.get("tags") or {}).items())]
-    addresses = [address for address in ips if isinstance(address, str)]
-    site = datacenter.get("name")
     model = vps.get("model") or {}
-    display = iam.get("displayName") or vps.get("displayName") or vps.get("name")
+    return _datacenter_record(
+        "vps",
+        "vps",
+        str(vps.get("name")),
+        iam=vps.get("iam"),
+        name=vps.get("displayName") or vps.get("name"),
+        hostname=vps.get("name"),
+        site=datacenter.get("name"),
+        public_ips=[address for address in ips if isinstance(address, str)],
+        own={
+            "cloud_state": vps.get("state"),
+            "cloud_type": model.get("name"),
+            "cloud_image": None,
+            "cloud_service_name": vps.get("name"),
+            "cloud_vcores": vps.get("vcore"),
+            "cloud_memory_mib": vps.get("memoryLimit"),
+        },
+        catalog_country=catalog_country,
+    )
+
+
+def _datacenter_record(product, resource, cloud_id, *, iam, name, hostname, site, public_ips, own, catalog_country):
+    """A dedicated server or a VPS: a service in a datacenter (site), named and tagged by its IAM block."""
+    iam = iam or {}
+    tags = ["%s=%s" % (key, value) for key, value in sorted((iam.get("tags") or {}).items())]
+    display = iam.get("displayName") or name
     variables = {
         "cloud_name": display,
-        "cloud_state": vps.get("state"),
-        "cloud_type": model.get("name"),
         "cloud_project": None,
         "cloud_organization": None,
         "cloud_tags": tags,
         "cloud_labels": ci.tag_dict(tags),
         "cloud_arch": None,
-        "cloud_image": None,
         "cloud_created": None,
-        "cloud_public_ips": addresses,
+        "cloud_public_ips": public_ips,
         "cloud_private_ips": [],
-        "cloud_service_name": vps.get("name"),
-        "cloud_vcores": vps.get("vcore"),
-        "cloud_memory_mib": vps.get("memoryLimit"),
-        # VPS prices depend on the plan and the commitment ordered; the
-        # inventory does not read the VPS order catalog.
+        # Their price depends on the plan, options and commitment ordered; the
+        # inventory reads only the Public Cloud catalog.
         "cloud_price_hourly_eur": None,
         "cloud_price_monthly_eur": None,
         "sovereign_datacenter": site,
         "sovereign_country": catalog_country(PROVIDER, site) if site else None,
-        "sovereign_offer": OFFERS["vps"],
+        "sovereign_offer": OFFERS[product],
+        **own,
     }
     return ci.base_record(
         PROVIDER,
-        "vps",
-        str(vps.get("name")),
-        candidates={"name": display, "hostname": vps.get("name")},
-        addresses=ci.addresses_by_kind([(address, True) for address in addresses]),
+        resource,
+        cloud_id,
+        candidates={"name": display, "hostname": hostname},
+        addresses=ci.addresses_by_kind([(address, True) for address in public_ips]),
         variables=variables,
-        groups=[PROVIDER, "ovhcloud_vps", ci.location_group(PROVIDER, site or "unknown")],
+        groups=[PROVIDER, "ovhcloud_" + product, ci.location_group(PROVIDER, site or "unknown")],
     )
