@@ -137,13 +137,13 @@ def fetch(client, settings, max_workers, catalog_country):
                 "/cloud/project/%s/instance" % urllib.parse.quote(p, safe="")
             )
     for name in _string_list(found, errors, "dedicated server list"):
-        second_round["dedicated server " + name] = lambda n=name: _dedicated_details(client, n)
+        second_round["dedicated server " + name] = lambda n=name: _server_get(client, "/dedicated/server", n)
     vps_names = _string_list(found, errors, "VPS list")
     for name in vps_names:
         # A VPS's details, site and addresses are three paths: three jobs, so
         # that no worker waits on three round trips in a row.
         for part, suffix in VPS_PARTS.items():
-            second_round["VPS %s %s" % (name, part)] = lambda n=name, x=suffix: _vps_part(client, n, x)
+            second_round["VPS %s %s" % (name, part)] = lambda n=name, x=suffix: _server_get(client, "/vps", n, x)
     details, more_errors = ci.run_parallel(second_round, max_workers)
     errors.update(more_errors)
 
@@ -177,16 +177,10 @@ def _string_list(found, errors, scope):
     return value
 
 
-def _dedicated_details(client, name):
+def _server_get(client, base, name, suffix=""):
+    """GET {base}/{name}{suffix} of a server the list named; None when it was deleted since (404)."""
     try:
-        return client.get("/dedicated/server/%s" % urllib.parse.quote(name, safe=""))
-    except client_module().exceptions.ResourceNotFoundError:
-        return None  # deleted between the list and this request: no longer a host
-
-
-def _vps_part(client, name, suffix):
-    try:
-        return client.get("/vps/%s%s" % (urllib.parse.quote(name, safe=""), suffix))
+        return client.get("%s/%s%s" % (base, urllib.parse.quote(name, safe=""), suffix))
     except client_module().exceptions.ResourceNotFoundError:
         return None  # deleted between the list and this request: no longer a host
 
