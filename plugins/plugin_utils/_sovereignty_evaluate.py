@@ -832,21 +832,17 @@ def catalog_age(ctx):
     limit = ctx.evaluator.policy.max_catalog_age_days
     if limit is None:
         return []
-    evaluator = ctx.evaluator
-    today_text, ages, findings, oldest = evaluator.today_text, evaluator.catalog_ages, [], None
+    today, today_text, findings, oldest = ctx.evaluator.today, ctx.evaluator.today_text, [], None
     seen = set()
     for record in ctx.evidence:
         for source in record["sources"]:
             checked_text = source.get("checked")
             if checked_text is None or checked_text == today_text:
                 continue  # declared or policy facts, read today; SOV-JUR-001's finding nests its sources
-            known = ages.get(checked_text)
-            if known is None:
-                checked = _checked_date(checked_text)
-                known = ages[checked_text] = (checked, (evaluator.today - checked).days) if checked else ()
-            if not known:
+            checked = _checked_date(checked_text)
+            if checked is None:
                 continue
-            checked, age = known
+            age = (today - checked).days
             oldest = checked if oldest is None or checked < oldest else oldest
             if age <= limit or id(source) in seen:
                 continue  # catalog sources are shared: one finding per source and host
@@ -897,7 +893,6 @@ class Evaluator:
         self.today_text = str(self.today)
         self._policy_sources = {}
         self._endpoint_reasons = {}
-        self.catalog_ages = {}  # a catalog date's text -> (date, age in days), () when not a date
 
     def policy_source(self, key):
         """The source of a policy key, with the evaluation date (one shared dict per key)."""
