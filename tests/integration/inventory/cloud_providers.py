@@ -131,9 +131,12 @@ class Provider:
     def run(self, path, **env):
         return ansible_inventory(path, env={**self.credentials, **env})
 
-    def serve(self):
-        """The API stand-in with this provider's data set, for a fixture: `yield from provider.serve()`."""
-        server = FakeCloudAPI(**{key: factory() for key, factory in self.api_data.items()}).start()
+    def serve(self, tls=None):
+        """The API stand-in with this provider's data set, for a fixture: `yield from provider.serve()`.
+
+        Over HTTPS with `tls` = (certificate file, key file).
+        """
+        server = FakeCloudAPI(**{key: factory() for key, factory in self.api_data.items()}).start(tls=tls)
         try:
             yield server
         finally:

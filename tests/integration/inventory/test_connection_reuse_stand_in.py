@@ -13,7 +13,6 @@ from __future__ import annotations
 import pytest
 from ansible_inventory import listing
 from cloud_providers import PROVIDERS
-from fake_cloud_api import FakeCloudAPI
 from tls_stand_in import make_certificates
 
 WORKERS = 4
@@ -27,12 +26,8 @@ def provider(request):
 @pytest.fixture
 def tls_api(provider, tmp_path_factory):
     ca_file, cert, key = make_certificates(tmp_path_factory.mktemp("tls"), ["localhost"])
-    server = FakeCloudAPI(**{key_: factory() for key_, factory in provider.api_data.items()})
-    server.start(tls=(str(cert), str(key)))
-    try:
+    for server in provider.serve(tls=(str(cert), str(key))):
         yield server, ca_file
-    finally:
-        server.stop()
 
 
 def test_stand_in_connections_pooled_and_reused_over_tls(provider, tls_api, tmp_path):
